@@ -1,0 +1,294 @@
+/*
+ * kakogawa.conf: "key = value" lines, '#' comments. Strict on purpose: a
+ * line we do not understand is an error naming file:line, and the module
+ * denies, because a silently ignored security setting is worse than none.
+ */
+#include <config.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kgw_conf.h"
+#include "kgw_err.h"
+#include "kgw_num.h"
+#include "kgw_path.h"
+
+struct parse_ctx {
+	const struct kgw_log *log;
+	const char *name;
+	unsigned line;
+};
+
+typedef int (*setter_fn)(const struct parse_ctx *, const char *,
+    struct kgw_conf *);
+
+static int
+bad(const struct parse_ctx *p, const char *what)
+{
+	kgw_log_err(p->log, "%s:%u: %s", p->name, p->line, what);
+	return KGW_ERR_CONFIG;
+}
+
+static int
+set_path(const struct parse_ctx *p, const char *v, char *dst)
+{
+	if (v[0] != '/')
+		return bad(p, "path must be absolute");
+	if (strlen(v) >= KGW_PATH_MAX)
+		return bad(p, "path too long");
+	(void)strcpy(dst, v);
+	return KGW_OK;
+}
+
+static int
+set_store(const struct parse_ctx *p, const char *v, struct kgw_conf *c)
+{
+	return set_path(p, v, c->store);
+}
+
+static int
+set_key(const struct parse_ctx *p, const char *v, struct kgw_conf *c)
+{
+	return set_path(p, v, c->key);
+}
+
+static int
+set_issuer(const struct parse_ctx *p, const char *v, struct kgw_conf *c)
+{
+	/* The issuer prefixes the account label "issuer:user" in the URI. */
+	if (strlen(v) >= KGW_ISSUER_MAX)
+		return bad(p, "issuer too long");
+	if (strchr(v, ':') != NULL)
+		return bad(p, "issuer must not contain ':'");
+	(void)strcpy(c->issuer, v);
+	return KGW_OK;
+}
+
+static int
+set_algorithm(const struct parse_ctx *p, const char *v, struct kgw_conf *c)
+{
+	if (kgw_totp_alg_parse(v, &c->totp_algorithm) != KGW_OK)
+		return bad(p, "totp_algorithm must be sha1, sha256 or sha512");
+	return KGW_OK;
+}
+
+static int
+set_uint(const struct parse_ctx *p, const char *v, unsigned long min,
+    unsigned long max, unsigned *dst)
+{
+	unsigned long n;
+	char msg[96];
+
+	if (kgw_parse_ulong(v, min, max, &n) != KGW_OK) {
+		(void)snprintf(msg, sizeof(msg),
+		    "expected a whole number from %lu to %lu", min, max);
+		return bad(p, msg);
+	}
+	*dst = (unsigned)n;
+	return KGW_OK;
+}
+
+static int
+set_digits(const struct parse_ctx *p, const char *v, struct kgw_conf *c)
+{
+	if (strcmp(v, "6") != 0 && strcmp(v, "8") != 0)
+		return bad(p, "totp_digits must be 6 or 8");
+	c->totp_digits = (unsigned)(v[0] - '0');
+	return KGW_OK;
+}
+
+static int
+set_window(const struct parse_ctx *p, const char *v, struct kgw_conf *c)
+{
+	return set_uint(p, v, 0, KGW_TOTP_WINDOW_MAX, &c->totp_window);
+}
+
+static int
+set_attempts(const struct parse_ctx *p, const char *v, struct kgw_conf *c)
+{
+	return set_uint(p, v, 1, 1000, &c->lockout_attempts);
+}
+
+static int
+set_lock_time(const struct parse_ctx *p, const char *v, struct kgw_conf *c)
+{
+	return set_uint(p, v, 0, 366UL * 24 * 3600, &c->lockout_time);
+}
+
+static int
+set_busy(const struct parse_ctx *p, const char *v, struct kgw_conf *c)
+{
+	return set_uint(p, v, 0, 60000, &c->busy_timeout);
+}
+
+static int
+set_fail_delay(const struct parse_ctx *p, const char *v, struct kgw_conf *c)
+{
+	return set_uint(p, v, 0, 10000, &c->fail_delay);
+}
+
+static const struct {
+	const char *key;
+	setter_fn set;
+} keys[] = {
+	{ "store", set_store },
+	{ "key", set_key },
+	{ "issuer", set_issuer },
+	{ "totp_algorithm", set_algorithm },
+	{ "totp_digits", set_digits },
+	{ "totp_window", set_window },
+	{ "lockout_attempts", set_attempts },
+	{ "lockout_time", set_lock_time },
+	{ "busy_timeout", set_busy },
+	{ "fail_delay", set_fail_delay },
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+void
+kgw_conf_defaults(struct kgw_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	(void)strcpy(c->store, KGW_STORE_DEFAULT);
+	(void)strcpy(c->key, KGW_KEY_DEFAULT);
+	(void)strcpy(c->issuer, "Kakogawa City");
+	c->totp_algorithm = KGW_TOTP_SHA1;	/* what every phone app reads */
+	c->totp_digits = 6;
+	c->totp_window = 1;
+	c->lockout_attempts = 5;
+	c->lockout_time = 900;
+	c->busy_timeout = 5000;
+	c->fail_delay = 2000;
+}
+
+static char *
+trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+		*--end = '\0';
+	return s;
+}
+
+static bool
+is_key_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || c == '_';
+}
+
+/* Parses one NUL-terminated line (no newline); seen[] marks keys set. */
+static int
+parse_line(const struct parse_ctx *p, char *line, bool seen[NKEYS],
+    struct kgw_conf *c)
+{
+	char *eq, *key, *val;
+	size_t i;
+
+	for (i = 0; line[i] != '\0'; i++)
+		if (((unsigned char)line[i] < 0x20 && line[i] != '\t') ||
+		    line[i] == 0x7f)
+			return bad(p, "control character in line");
+	key = trim(line);
+	if (key[0] == '\0' || key[0] == '#')
+		return KGW_OK;
+	if ((eq = strchr(key, '=')) == NULL)
+		return bad(p, "expected 'key = value'");
+	*eq = '\0';
+	key = trim(key);
+	val = trim(eq + 1);
+	for (i = 0; key[i] != '\0'; i++)
+		if (!is_key_char(key[i]))
+			return bad(p, "malformed key");
+	if (val[0] == '\0')
+		return bad(p, "empty value");
+	for (i = 0; i < NKEYS; i++) {
+		if (strcmp(keys[i].key, key) != 0)
+			continue;
+		if (seen[i])
+			return bad(p, "key set twice");
+		seen[i] = true;
+		return keys[i].set(p, val, c);
+	}
+	return bad(p, "unknown key");
+}
+
+int
+kgw_conf_parse(const struct kgw_log *log, const char *name, const char *text,
+    size_t len, struct kgw_conf *c)
+{
+	struct parse_ctx p = { log, name, 0 };
+	bool seen[NKEYS] = { false };
+	char line[KGW_CONF_LINE_MAX + 1];
+	size_t off = 0;
+	int r;
+
+	kgw_conf_defaults(c);
+	if (text == NULL || len > KGW_CONF_SIZE_MAX)
+		return bad(&p, "file too large");
+	while (off < len) {
+		const char *nl = memchr(text + off, '\n', len - off);
+		size_t n = (nl != NULL ? (size_t)(nl - text) : len) - off;
+
+		p.line++;
+		if (n > KGW_CONF_LINE_MAX)
+			return bad(&p, "line too long");
+		if (memchr(text + off, '\0', n) != NULL)
+			return bad(&p, "NUL byte in line");
+		memcpy(line, text + off, n);
+		line[n] = '\0';
+		if ((r = parse_line(&p, line, seen, c)) != KGW_OK)
+			return r;
+		off += n + (nl != NULL ? 1 : 0);
+	}
+	return KGW_OK;
+}
+
+int
+kgw_conf_load(const struct kgw_log *log, const char *path,
+    struct kgw_conf *c)
+{
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	kgw_conf_defaults(c);
+	r = kgw_path_read(log, path, 0, KGW_CONF_SIZE_MAX, &buf, &len);
+	if (r != KGW_OK) {
+		kgw_log_err(log, "cannot read configuration %s", path);
+		return r;
+	}
+	r = kgw_conf_parse(log, path, (const char *)buf, len, c);
+	free(buf);
+	return r;
+}
+
+int
+kgw_conf_format(const struct kgw_conf *c, char *out, size_t outlen)
+{
+	int n;
+
+	n = snprintf(out, outlen,
+	    "# pam_kakogawa configuration: see kakogawa.conf(5).\n"
+	    "store = %s\n"
+	    "key = %s\n"
+	    "issuer = %s\n"
+	    "totp_algorithm = %s\n"
+	    "totp_digits = %u\n"
+	    "totp_window = %u\n"
+	    "lockout_attempts = %u\n"
+	    "lockout_time = %u\n"
+	    "busy_timeout = %u\n"
+	    "fail_delay = %u\n",
+	    c->store, c->key, c->issuer, kgw_totp_alg_name(c->totp_algorithm),
+	    c->totp_digits, c->totp_window, c->lockout_attempts,
+	    c->lockout_time, c->busy_timeout, c->fail_delay);
+	if (n < 0 || (size_t)n >= outlen)
+		return KGW_ERR_INVALID;
+	return KGW_OK;
+}

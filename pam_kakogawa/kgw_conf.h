@@ -1,0 +1,48 @@
+/* The configuration file shared by the module and the tool. */
+#ifndef KGW_CONF_H
+#define KGW_CONF_H
+
+#include <stddef.h>
+
+#include "kgw_log.h"
+#include "kgw_totp.h"
+
+#define KGW_CONF_DEFAULT "/etc/security/kakogawa.conf"
+#define KGW_STORE_DEFAULT "/var/lib/kakogawa/store.db"
+#define KGW_KEY_DEFAULT "/etc/security/kakogawa.key"
+#define KGW_PATH_MAX 1024
+#define KGW_ISSUER_MAX 64
+#define KGW_CONF_SIZE_MAX (64 * 1024)
+#define KGW_CONF_LINE_MAX 1024
+
+struct kgw_conf {
+	char store[KGW_PATH_MAX];	/* SQLite database, absolute */
+	char key[KGW_PATH_MAX];		/* 32-byte key file, absolute */
+	char issuer[KGW_ISSUER_MAX];	/* shown by authenticator apps */
+	enum kgw_totp_alg totp_algorithm;	/* for new enrolments */
+	unsigned totp_digits;		/* for new enrolments: 6 or 8 */
+	unsigned totp_window;		/* steps back accepted besides now */
+	unsigned lockout_attempts;	/* consecutive failures that lock */
+	unsigned lockout_time;		/* seconds locked; 0: until unlocked */
+	unsigned busy_timeout;		/* milliseconds to wait for the store */
+	unsigned fail_delay;		/* milliseconds asked of libpam on failure */
+};
+
+void kgw_conf_defaults(struct kgw_conf *conf);
+
+/*
+ * Parses configuration text; name is used in messages ("name:line: ...").
+ * Any malformed line, unknown or repeated key, or out-of-range value is
+ * KGW_ERR_CONFIG, logged with its line number; *conf is then unspecified.
+ */
+int kgw_conf_parse(const struct kgw_log *log, const char *name,
+    const char *text, size_t len, struct kgw_conf *conf);
+
+/* Reads path safely (see kgw_path_read) and parses it. */
+int kgw_conf_load(const struct kgw_log *log, const char *path,
+    struct kgw_conf *conf);
+
+/* Writes conf as a complete file text into out (for `init`). */
+int kgw_conf_format(const struct kgw_conf *conf, char *out, size_t outlen);
+
+#endif

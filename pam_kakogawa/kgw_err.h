@@ -1,0 +1,34 @@
+/* Result codes shared by the core, the module and the tool. 0 is success. */
+#ifndef KGW_ERR_H
+#define KGW_ERR_H
+
+enum kgw_rc {
+	KGW_OK = 0,
+	KGW_ERR_INTERNAL = -1,	/* a bug or an unexpected library failure */
+	KGW_ERR_NOMEM = -2,
+	KGW_ERR_IO = -3,	/* a system call failed */
+	KGW_ERR_CONFIG = -4,	/* configuration file or module option */
+	KGW_ERR_UNSAFE = -5,	/* a file's path, owner or mode is not safe */
+	KGW_ERR_STORE = -6,	/* the credential store failed */
+	KGW_ERR_BUSY = -7,	/* the store stayed locked past the busy timeout */
+	KGW_ERR_SCHEMA = -8,	/* the store's schema is unknown or newer */
+	KGW_ERR_CRYPTO = -9,	/* a cryptographic operation failed */
+	KGW_ERR_TAMPERED = -10,	/* sealed data failed authentication */
+	KGW_ERR_INVALID = -11,	/* untrusted input was rejected */
+	KGW_ERR_NOT_FOUND = -12,
+	KGW_ERR_EXISTS = -13,
+	KGW_ERR_DENIED = -14,	/* a credential did not match */
+	KGW_ERR_REPLAY = -15,	/* a TOTP step was already used */
+	KGW_ERR_LOCKED = -16,
+	KGW_ERR_DISABLED = -17,
+	KGW_ERR_NO_FACTOR = -18, /* the factor is not enrolled */
+	KGW_ERR_CONV = -19,	/* the PAM conversation failed */
+};
+
+/* A short English description of rc, for operators and logs. */
+const char *kgw_strerror(int rc);
+
+/* A stable snake_case token of rc, for the reason= field of log lines. */
+const char *kgw_reason(int rc);
+
+#endif

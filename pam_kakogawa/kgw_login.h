@@ -1,0 +1,62 @@
+/*
+ * The login decision, free of PAM: the module feeds it what the person
+ * typed and maps its verdict. Unknown, disabled and locked users go through
+ * the same steps as everyone else and are refused only at the end.
+ */
+#ifndef KGW_LOGIN_H
+#define KGW_LOGIN_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "kgw_conf.h"
+#include "kgw_crypto.h"
+#include "kgw_log.h"
+#include "kgw_store.h"
+
+struct kgw_login {
+	const struct kgw_log *log;
+	struct kgw_conf conf;
+	struct kgw_store *store;
+	struct kgw_key key;
+	bool key_loaded;
+	char user[KGW_USERNAME_MAX + 1];	/* "" when the name was invalid */
+	struct kgw_user_rec rec;
+	int user_rc;		/* KGW_OK, or why this user cannot log in */
+	int password_rc;	/* KGW_OK once the password matched */
+	int totp_rc;		/* KGW_OK once a fresh code matched */
+	int64_t totp_step;	/* the step that matched */
+	bool totp_inited;
+	const char *reason;	/* log token of the verdict, set by finish */
+};
+
+/*
+ * Loads the configuration, the key and the store and looks the user up.
+ * Returns an error only when the login cannot be judged at all (config,
+ * key, store): the caller then denies at once. A user who is unknown,
+ * invalid, disabled or locked is noted in l->user_rc, not returned.
+ */
+int kgw_login_begin(struct kgw_login *l, const struct kgw_log *log,
+    const char *config_path, const char *user, time_t now);
+
+/* Checks a password (a dummy hash for users without one). */
+void kgw_login_password(struct kgw_login *l, const char *password);
+
+/* Checks a typed code (against a dummy secret for users without TOTP). */
+void kgw_login_totp(struct kgw_login *l, const char *typed, time_t now);
+
+/*
+ * Decides and records the outcome: on success the code's step is used up
+ * and failures cleared; on failure of a known user the failure is counted
+ * (and may lock). need_password says whether the password was this
+ * module's to check. Returns KGW_OK or the reason for refusal.
+ */
+int kgw_login_finish(struct kgw_login *l, bool need_password, time_t now);
+
+/* The account phase: KGW_OK, or why the known user may not log in now. */
+int kgw_login_account(struct kgw_login *l, time_t now);
+
+/* Wipes secrets and closes the store. Safe after a failed begin. */
+void kgw_login_end(struct kgw_login *l);
+
+#endif

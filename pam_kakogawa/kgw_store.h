@@ -1,0 +1,106 @@
+/*
+ * The credential store: what the login logic and the tool need, and nothing
+ * about how it is kept. SQLite is the embedded backend; a directory backend
+ * can implement the same operations (see store_impl.h).
+ */
+#ifndef KGW_STORE_H
+#define KGW_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kgw_conf.h"
+#include "kgw_crypto.h"
+#include "kgw_log.h"
+#include "kgw_password.h"
+#include "kgw_totp.h"
+#include "kgw_user.h"
+
+#define KGW_SEALED_MAX (KGW_TOTP_SECRET_MAX + KGW_SEAL_OVERHEAD)
+#define KGW_LOCK_FOREVER INT64_MAX	/* locked until the helpdesk unlocks */
+#define KGW_OPERATOR_MAX 64
+
+enum kgw_factor {
+	KGW_FACTOR_PASSWORD,
+	KGW_FACTOR_TOTP,
+};
+
+struct kgw_user_rec {
+	char name[KGW_USERNAME_MAX + 1];
+	bool disabled;
+	char pwhash[KGW_HASH_MAX];	/* "" when no password is set */
+	unsigned char totp_sealed[KGW_SEALED_MAX];
+	size_t totp_sealed_len;		/* 0 when no TOTP is enrolled */
+	enum kgw_totp_alg totp_alg;
+	unsigned totp_digits;
+	int64_t totp_last_step;		/* -1 until a code is used */
+	unsigned fail_count;		/* consecutive failures */
+	int64_t locked_until;		/* 0, a Unix time, or KGW_LOCK_FOREVER */
+	int64_t created;
+	int64_t updated;
+};
+
+struct kgw_store;
+
+#define KGW_STORE_CREATE 0x1	/* create the store when absent (tool only) */
+
+/* Opens the backend the configuration names, after the safe-path checks. */
+int kgw_store_open(const struct kgw_log *log, const struct kgw_conf *conf,
+    int flags, struct kgw_store **store);
+/* Closes and NULLs *store; NULL is fine. */
+void kgw_store_close(struct kgw_store **store);
+
+/* KGW_ERR_NOT_FOUND when name is not enrolled. */
+int kgw_store_get_user(struct kgw_store *s, const char *name,
+    struct kgw_user_rec *rec);
+
+/* True when rec is locked at time now. */
+bool kgw_user_locked(const struct kgw_user_rec *rec, int64_t now);
+
+/*
+ * Login state, each change atomic (two logins racing: one wins).
+ * totp_accept: records step as used if it is greater than the stored one
+ * and clears the failure count; KGW_ERR_REPLAY otherwise.
+ * fail_record: adds one failure (restarting the count when an earlier timed
+ * lock has expired) and locks when the count reaches attempts; returns the
+ * new count and whether the user is now locked.
+ */
+int kgw_store_totp_accept(struct kgw_store *s, const char *name, int64_t step);
+int kgw_store_fail_record(struct kgw_store *s, const char *name, int64_t now,
+    unsigned attempts, unsigned lock_seconds, unsigned *count, bool *locked);
+
+/* Helpdesk changes: each also records who made it, in the same transaction. */
+int kgw_store_user_add(struct kgw_store *s, const char *name,
+    const char *operator_name);
+int kgw_store_set_password(struct kgw_store *s, const char *name,
+    const char *hash, const char *operator_name);
+int kgw_store_set_totp(struct kgw_store *s, const char *name,
+    const unsigned char *sealed, size_t sealed_len, enum kgw_totp_alg alg,
+    unsigned digits, const char *operator_name);
+int kgw_store_revoke(struct kgw_store *s, const char *name,
+    enum kgw_factor factor, const char *operator_name);
+int kgw_store_set_disabled(struct kgw_store *s, const char *name,
+    bool disabled, const char *operator_name);
+int kgw_store_unlock(struct kgw_store *s, const char *name,
+    const char *operator_name);
+int kgw_store_user_delete(struct kgw_store *s, const char *name,
+    const char *operator_name);
+
+/* Calls cb for every user in name order; a non-zero return stops and is returned. */
+int kgw_store_list(struct kgw_store *s,
+    int (*cb)(void *arg, const struct kgw_user_rec *rec), void *arg);
+
+/* One recorded helpdesk change. */
+struct kgw_change {
+	int64_t time;
+	char operator_name[KGW_OPERATOR_MAX];
+	char action[32];
+	char user[KGW_USERNAME_MAX + 1];
+};
+
+/* Calls cb for the changes made to one user, oldest first. */
+int kgw_store_changes(struct kgw_store *s, const char *name,
+    int (*cb)(void *arg, const struct kgw_change *c), void *arg);
+
+#endif

@@ -1,0 +1,222 @@
+/*
+ * The login decision. Every path asks the same questions and does the same
+ * expensive work (a yescrypt hash, TOTP candidates) whether or not the user
+ * exists, so neither the conversation nor its cost tells users apart; the
+ * verdict is reached only at the end, in kgw_login_finish.
+ */
+#include <config.h>
+
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "kgw_err.h"
+#include "kgw_login.h"
+
+int
+kgw_login_begin(struct kgw_login *l, const struct kgw_log *log,
+    const char *config_path, const char *user, time_t now)
+{
+	int r;
+
+	memset(l, 0, sizeof(*l));
+	l->log = log;
+	l->user_rc = KGW_ERR_NOT_FOUND;
+	l->password_rc = KGW_ERR_DENIED;
+	l->totp_rc = KGW_ERR_DENIED;
+	l->totp_step = -1;
+	l->reason = kgw_reason(KGW_ERR_INTERNAL);
+	if ((r = kgw_conf_load(log, config_path, &l->conf)) != KGW_OK)
+		return r;
+	if ((r = kgw_totp_init()) != KGW_OK)
+		return r;
+	l->totp_inited = true;
+	if ((r = kgw_key_load(log, l->conf.key, &l->key)) != KGW_OK)
+		return r;
+	l->key_loaded = true;
+	if ((r = kgw_store_open(log, &l->conf, 0, &l->store)) != KGW_OK)
+		return r;
+	if (user == NULL || !kgw_username_valid(user)) {
+		l->user_rc = KGW_ERR_INVALID;
+		return KGW_OK;
+	}
+	(void)strcpy(l->user, user);
+	r = kgw_store_get_user(l->store, user, &l->rec);
+	if (r == KGW_ERR_NOT_FOUND)
+		return KGW_OK;
+	if (r != KGW_OK)
+		return r;
+	if (l->rec.disabled)
+		l->user_rc = KGW_ERR_DISABLED;
+	else if (kgw_user_locked(&l->rec, (int64_t)now))
+		l->user_rc = KGW_ERR_LOCKED;
+	else
+		l->user_rc = KGW_OK;
+	return KGW_OK;
+}
+
+/* The user's record is usable for checking credentials. */
+static bool
+have_record(const struct kgw_login *l)
+{
+	return l->user_rc == KGW_OK || l->user_rc == KGW_ERR_DISABLED ||
+	    l->user_rc == KGW_ERR_LOCKED;
+}
+
+void
+kgw_login_password(struct kgw_login *l, const char *password)
+{
+	const char *hash = NULL;
+
+	if (have_record(l) && l->rec.pwhash[0] != '\0')
+		hash = l->rec.pwhash;
+	l->password_rc = kgw_password_verify(password, hash);
+}
+
+/* The user's TOTP, or a random stand-in that costs the same to check. */
+static int
+load_totp(struct kgw_login *l, struct kgw_totp *t)
+{
+	char purpose[KGW_TOTP_PURPOSE_MAX];
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	if (!have_record(l) || l->rec.totp_sealed_len == 0) {
+		t->alg = l->conf.totp_algorithm;
+		t->digits = l->conf.totp_digits;
+		t->secret_len = 20;
+		if ((r = kgw_random(t->secret, t->secret_len)) != KGW_OK)
+			return r;
+		return KGW_ERR_NO_FACTOR;
+	}
+	t->alg = l->rec.totp_alg;
+	t->digits = l->rec.totp_digits;
+	if ((r = kgw_totp_purpose(t->alg, t->digits, purpose,
+	    sizeof(purpose))) != KGW_OK)
+		return r;
+	r = kgw_unseal(&l->key, purpose, l->user, l->rec.totp_sealed,
+	    l->rec.totp_sealed_len, t->secret, sizeof(t->secret),
+	    &t->secret_len);
+	if (r != KGW_OK)
+		kgw_log_err(l->log, "TOTP secret of user %s does not open "
+		    "with this key (%s)", l->user, kgw_strerror(r));
+	return r;
+}
+
+void
+kgw_login_totp(struct kgw_login *l, const char *typed, time_t now)
+{
+	char code[KGW_TOTP_CODE_MAX + 1];
+	struct kgw_totp t;
+	int loaded, r;
+
+	loaded = load_totp(l, &t);
+	if (loaded != KGW_OK && loaded != KGW_ERR_NO_FACTOR) {
+		l->totp_rc = loaded;
+		goto out;
+	}
+	if ((r = kgw_totp_normalize(typed, t.digits, code)) != KGW_OK) {
+		l->totp_rc = r;
+		goto out;
+	}
+	r = kgw_totp_verify(&t, code, now, l->conf.totp_window,
+	    l->rec.totp_last_step, &l->totp_step);
+	l->totp_rc = loaded == KGW_OK ? r : KGW_ERR_NO_FACTOR;
+out:
+	kgw_totp_wipe(&t);
+	OPENSSL_cleanse(code, sizeof(code));
+}
+
+/* Counts one failure of a known user; the lock it may cause is logged. */
+static void
+count_failure(struct kgw_login *l, time_t now)
+{
+	unsigned count = 0;
+	bool locked = false;
+	int r;
+
+	r = kgw_store_fail_record(l->store, l->user, (int64_t)now,
+	    l->conf.lockout_attempts, l->conf.lockout_time, &count, &locked);
+	if (r != KGW_OK) {
+		kgw_log_err(l->log, "user=%s cannot record failure: %s",
+		    l->user, kgw_strerror(r));
+		return;
+	}
+	if (locked && count == l->conf.lockout_attempts)
+		kgw_log_warn(l->log, "user=%s locked after %u failures",
+		    l->user, count);
+}
+
+static const char *
+totp_reason(int rc)
+{
+	switch (rc) {
+	case KGW_ERR_DENIED:
+	case KGW_ERR_INVALID:
+		return "bad_code";
+	default:
+		return kgw_reason(rc);
+	}
+}
+
+/* The verdict before any state changes: KGW_OK or why not. */
+static int
+judge(struct kgw_login *l, bool need_password)
+{
+	if (l->user_rc != KGW_OK) {
+		l->reason = kgw_reason(l->user_rc);
+		return l->user_rc;
+	}
+	if (need_password && l->password_rc != KGW_OK) {
+		l->reason = l->rec.pwhash[0] == '\0' ? "no_password" :
+		    "bad_password";
+		return KGW_ERR_DENIED;
+	}
+	if (l->totp_rc != KGW_OK) {
+		l->reason = l->totp_rc == KGW_ERR_NO_FACTOR ? "no_totp" :
+		    totp_reason(l->totp_rc);
+		return l->totp_rc;
+	}
+	return KGW_OK;
+}
+
+int
+kgw_login_finish(struct kgw_login *l, bool need_password, time_t now)
+{
+	int r;
+
+	if (l->store == NULL)
+		return KGW_ERR_INTERNAL;
+	r = judge(l, need_password);
+	if (r == KGW_OK) {
+		/* Atomic: of two logins racing with one code, one wins. */
+		r = kgw_store_totp_accept(l->store, l->user, l->totp_step);
+		l->reason = r == KGW_OK ? "ok" : totp_reason(r);
+	}
+	/* Guesses count; refusals that are not guesses do not. */
+	if (r == KGW_ERR_DENIED || r == KGW_ERR_INVALID || r == KGW_ERR_REPLAY)
+		count_failure(l, now);
+	return r;
+}
+
+int
+kgw_login_account(struct kgw_login *l, time_t now)
+{
+	(void)now;	/* begin already judged the lock at this time */
+	l->reason = l->user_rc == KGW_ERR_INVALID ? kgw_reason(KGW_ERR_NOT_FOUND) :
+	    kgw_reason(l->user_rc);
+	if (l->user_rc == KGW_ERR_INVALID)
+		return KGW_ERR_NOT_FOUND;
+	return l->user_rc;
+}
+
+void
+kgw_login_end(struct kgw_login *l)
+{
+	if (l == NULL)
+		return;
+	kgw_store_close(&l->store);
+	if (l->totp_inited)
+		kgw_totp_done();
+	OPENSSL_cleanse(l, sizeof(*l));
+}

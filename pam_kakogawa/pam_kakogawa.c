@@ -1,0 +1,280 @@
+/*
+ * The PAM glue: reads options and PAM items, runs the conversation, hands
+ * everything to the login core (login.c) and maps its verdict. No policy
+ * lives here.
+ */
+#include <config.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#define PAM_SM_AUTH
+#define PAM_SM_ACCOUNT
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "kgw_err.h"
+#include "kgw_login.h"
+
+#define PROMPT_PASSWORD "Password: "
+#define PROMPT_CODE "Verification code: "
+#define ITEM_LOG_MAX 64
+
+struct options {
+	const char *config;
+	bool debug;
+	bool use_first_pass;	/* take the earlier module's password, never ask */
+	bool try_first_pass;	/* take it when there is one, else ask */
+	bool second_factor_only; /* an earlier module checked the password */
+};
+
+static int
+parse_options(pam_handle_t *pamh, int argc, const char **argv,
+    struct options *o)
+{
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	o->config = KGW_CONF_DEFAULT;
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strncmp(a, "config=", 7) == 0 && a[7] == '/' &&
+		    strlen(a + 7) < KGW_PATH_MAX)
+			o->config = a + 7;
+		else if (strcmp(a, "debug") == 0)
+			o->debug = true;
+		else if (strcmp(a, "use_first_pass") == 0)
+			o->use_first_pass = true;
+		else if (strcmp(a, "try_first_pass") == 0)
+			o->try_first_pass = true;
+		else if (strcmp(a, "second_factor_only") == 0)
+			o->second_factor_only = true;
+		else {
+			pam_syslog(pamh, LOG_ERR, "unknown or malformed "
+			    "option \"%.64s\": denying", a);
+			return KGW_ERR_CONFIG;
+		}
+	}
+	return KGW_OK;
+}
+
+static void
+emit_syslog(void *arg, int priority, const char *msg)
+{
+	pam_syslog((pam_handle_t *)arg, priority, "%s", msg);
+}
+
+/* A PAM item fit for a log line: printable, no spaces, bounded. */
+static void
+item_for_log(pam_handle_t *pamh, int type, char out[ITEM_LOG_MAX])
+{
+	const void *v = NULL;
+	const char *s;
+	size_t i;
+
+	if (pam_get_item(pamh, type, &v) != PAM_SUCCESS || v == NULL) {
+		(void)strcpy(out, "-");
+		return;
+	}
+	s = v;
+	for (i = 0; i < ITEM_LOG_MAX - 1 && s[i] != '\0'; i++)
+		out[i] = (s[i] > ' ' && s[i] < 0x7f && s[i] != '=') ? s[i] : '?';
+	out[i] = '\0';
+	if (i == 0)
+		(void)strcpy(out, "-");
+}
+
+static void
+log_decision(pam_handle_t *pamh, const char *phase, const char *user,
+    const char *factors, int rc, const char *reason)
+{
+	char service[ITEM_LOG_MAX], rhost[ITEM_LOG_MAX], tty[ITEM_LOG_MAX];
+
+	item_for_log(pamh, PAM_SERVICE, service);
+	item_for_log(pamh, PAM_RHOST, rhost);
+	item_for_log(pamh, PAM_TTY, tty);
+	pam_syslog(pamh, rc == KGW_OK ? LOG_INFO : LOG_NOTICE,
+	    "phase=%s user=%s service=%s rhost=%s tty=%s factors=%s "
+	    "result=%s reason=%s", phase,
+	    (user != NULL && kgw_username_valid(user)) ? user : "(invalid)",
+	    service, rhost, tty, factors, rc == KGW_OK ? "allow" : "deny",
+	    reason);
+}
+
+/* Asks one hidden question; *answer is the caller's to wipe and free. */
+static int
+ask(pam_handle_t *pamh, const char *prompt, char **answer)
+{
+	*answer = NULL;
+	if (pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, answer, "%s",
+	    prompt) != PAM_SUCCESS || *answer == NULL) {
+		free(*answer);
+		*answer = NULL;
+		return KGW_ERR_CONV;
+	}
+	return KGW_OK;
+}
+
+static void
+discard(char **secret)
+{
+	if (*secret != NULL) {
+		explicit_bzero(*secret, strlen(*secret));
+		free(*secret);
+		*secret = NULL;
+	}
+}
+
+/* The password step: from an earlier module when asked to, else a prompt. */
+static int
+check_password(pam_handle_t *pamh, const struct options *o,
+    struct kgw_login *l)
+{
+	const void *item = NULL;
+	char *typed = NULL;
+	int r;
+
+	if (o->use_first_pass || o->try_first_pass) {
+		if (pam_get_item(pamh, PAM_AUTHTOK, &item) == PAM_SUCCESS &&
+		    item != NULL) {
+			kgw_login_password(l, item);
+			return KGW_OK;
+		}
+		if (o->use_first_pass) {
+			kgw_login_password(l, NULL);
+			return KGW_OK;
+		}
+	}
+	if ((r = ask(pamh, PROMPT_PASSWORD, &typed)) != KGW_OK)
+		return r;
+	kgw_login_password(l, typed);
+	/* Later modules in the stack may use_first_pass it. */
+	(void)pam_set_item(pamh, PAM_AUTHTOK, typed);
+	discard(&typed);
+	return KGW_OK;
+}
+
+static int
+check_code(pam_handle_t *pamh, struct kgw_login *l)
+{
+	char *typed = NULL;
+	int r;
+
+	if ((r = ask(pamh, PROMPT_CODE, &typed)) != KGW_OK)
+		return r;
+	kgw_login_totp(l, typed, time(NULL));
+	discard(&typed);
+	return KGW_OK;
+}
+
+static int
+authenticate(pam_handle_t *pamh, const struct options *o,
+    struct kgw_login *l, const char *user)
+{
+	struct kgw_log log = { emit_syslog, pamh, o->debug };
+	int r;
+
+	if ((r = kgw_login_begin(l, &log, o->config, user,
+	    time(NULL))) != KGW_OK) {
+		l->reason = kgw_reason(r);
+		return r;
+	}
+	if (l->conf.fail_delay > 0)
+		(void)pam_fail_delay(pamh, l->conf.fail_delay * 1000U);
+	if (!o->second_factor_only &&
+	    (r = check_password(pamh, o, l)) != KGW_OK)
+		goto conv_failed;
+	if ((r = check_code(pamh, l)) != KGW_OK)
+		goto conv_failed;
+	return kgw_login_finish(l, !o->second_factor_only, time(NULL));
+conv_failed:
+	l->reason = kgw_reason(r);
+	return r;
+}
+
+PAM_EXTERN int
+pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
+    const char **argv)
+{
+	struct kgw_login l;
+	struct options o;
+	const char *user = NULL;
+	int r;
+
+	(void)flags;
+	memset(&l, 0, sizeof(l));
+	l.reason = kgw_reason(KGW_ERR_CONFIG);
+	if ((r = parse_options(pamh, argc, argv, &o)) != KGW_OK)
+		goto out;
+	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL) {
+		r = KGW_ERR_CONV;
+		l.reason = kgw_reason(r);
+		goto out;
+	}
+	r = authenticate(pamh, &o, &l, user);
+out:
+	log_decision(pamh, "auth", user, o.second_factor_only ? "totp" :
+	    "password,totp", r, l.reason);
+	kgw_login_end(&l);
+	return r == KGW_OK ? PAM_SUCCESS : PAM_AUTH_ERR;
+}
+
+PAM_EXTERN int
+pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	(void)pamh;
+	(void)flags;
+	(void)argc;
+	(void)argv;
+	return PAM_SUCCESS;
+}
+
+static int
+account_pam_code(int rc)
+{
+	switch (rc) {
+	case KGW_OK:
+		return PAM_SUCCESS;
+	case KGW_ERR_NOT_FOUND:
+		return PAM_USER_UNKNOWN;
+	default:
+		return PAM_PERM_DENIED;	/* disabled, locked, any error */
+	}
+}
+
+PAM_EXTERN int
+pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct kgw_login l;
+	struct options o;
+	struct kgw_log log;
+	const char *user = NULL;
+	int r;
+
+	(void)flags;
+	memset(&l, 0, sizeof(l));
+	l.reason = kgw_reason(KGW_ERR_CONFIG);
+	if ((r = parse_options(pamh, argc, argv, &o)) != KGW_OK)
+		goto out;
+	log = (struct kgw_log){ emit_syslog, pamh, o.debug };
+	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL) {
+		r = KGW_ERR_CONV;
+		l.reason = kgw_reason(r);
+		goto out;
+	}
+	if ((r = kgw_login_begin(&l, &log, o.config, user,
+	    time(NULL))) != KGW_OK) {
+		l.reason = kgw_reason(r);
+		goto out;
+	}
+	r = kgw_login_account(&l, time(NULL));
+out:
+	log_decision(pamh, "account", user, "-", r, l.reason);
+	kgw_login_end(&l);
+	return account_pam_code(r);
+}

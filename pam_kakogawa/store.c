@@ -1,0 +1,205 @@
+/* Validates store calls once, then hands them to the configured backend. */
+#include <config.h>
+
+#include <string.h>
+
+#include "kgw_err.h"
+#include "store_impl.h"
+
+int
+kgw_store_open(const struct kgw_log *log, const struct kgw_conf *conf,
+    int flags, struct kgw_store **store)
+{
+	if (conf == NULL || store == NULL)
+		return KGW_ERR_INTERNAL;
+	*store = NULL;
+	return kgw_store_sqlite_open(log, conf, flags, store);
+}
+
+void
+kgw_store_close(struct kgw_store **store)
+{
+	if (store == NULL || *store == NULL)
+		return;
+	(*store)->ops->close(*store);
+	*store = NULL;
+}
+
+static int
+check_name(const struct kgw_store *s, const char *name)
+{
+	if (s == NULL)
+		return KGW_ERR_INTERNAL;
+	if (name == NULL || !kgw_username_valid(name))
+		return KGW_ERR_INVALID;
+	return KGW_OK;
+}
+
+static int
+check_op(const struct kgw_store *s, const char *name, const char *op)
+{
+	int r;
+
+	if ((r = check_name(s, name)) != KGW_OK)
+		return r;
+	if (op == NULL || op[0] == '\0' || strlen(op) >= KGW_OPERATOR_MAX)
+		return KGW_ERR_INVALID;
+	/* Shown to auditors: no control characters that could fake lines. */
+	for (; *op != '\0'; op++)
+		if ((unsigned char)*op < 0x20 || *op == 0x7f)
+			return KGW_ERR_INVALID;
+	return KGW_OK;
+}
+
+bool
+kgw_user_locked(const struct kgw_user_rec *rec, int64_t now)
+{
+	return rec->locked_until != 0 && now < rec->locked_until;
+}
+
+int
+kgw_store_get_user(struct kgw_store *s, const char *name,
+    struct kgw_user_rec *rec)
+{
+	int r;
+
+	if ((r = check_name(s, name)) != KGW_OK)
+		return r;
+	if (rec == NULL)
+		return KGW_ERR_INTERNAL;
+	memset(rec, 0, sizeof(*rec));
+	return s->ops->get_user(s, name, rec);
+}
+
+int
+kgw_store_totp_accept(struct kgw_store *s, const char *name, int64_t step)
+{
+	int r;
+
+	if ((r = check_name(s, name)) != KGW_OK)
+		return r;
+	if (step < 0)
+		return KGW_ERR_INVALID;
+	return s->ops->totp_accept(s, name, step);
+}
+
+int
+kgw_store_fail_record(struct kgw_store *s, const char *name, int64_t now,
+    unsigned attempts, unsigned lock_seconds, unsigned *count, bool *locked)
+{
+	int r;
+
+	if ((r = check_name(s, name)) != KGW_OK)
+		return r;
+	if (count == NULL || locked == NULL || attempts == 0)
+		return KGW_ERR_INTERNAL;
+	if (now < 0)
+		return KGW_ERR_INVALID;
+	return s->ops->fail_record(s, name, now, attempts, lock_seconds, count,
+	    locked);
+}
+
+int
+kgw_store_user_add(struct kgw_store *s, const char *name, const char *op)
+{
+	int r;
+
+	if ((r = check_op(s, name, op)) != KGW_OK)
+		return r;
+	return s->ops->user_add(s, name, op);
+}
+
+int
+kgw_store_set_password(struct kgw_store *s, const char *name,
+    const char *hash, const char *op)
+{
+	int r;
+
+	if ((r = check_op(s, name, op)) != KGW_OK)
+		return r;
+	if (hash == NULL || kgw_password_hash_valid(hash) != KGW_OK)
+		return KGW_ERR_INVALID;
+	return s->ops->set_password(s, name, hash, op);
+}
+
+int
+kgw_store_set_totp(struct kgw_store *s, const char *name,
+    const unsigned char *sealed, size_t sealed_len, enum kgw_totp_alg alg,
+    unsigned digits, const char *op)
+{
+	int r;
+
+	if ((r = check_op(s, name, op)) != KGW_OK)
+		return r;
+	if (sealed == NULL || sealed_len <= KGW_SEAL_OVERHEAD ||
+	    sealed_len > KGW_SEALED_MAX || (digits != 6 && digits != 8) ||
+	    kgw_totp_alg_name(alg) == NULL)
+		return KGW_ERR_INVALID;
+	return s->ops->set_totp(s, name, sealed, sealed_len, alg, digits, op);
+}
+
+int
+kgw_store_revoke(struct kgw_store *s, const char *name,
+    enum kgw_factor factor, const char *op)
+{
+	int r;
+
+	if ((r = check_op(s, name, op)) != KGW_OK)
+		return r;
+	if (factor != KGW_FACTOR_PASSWORD && factor != KGW_FACTOR_TOTP)
+		return KGW_ERR_INVALID;
+	return s->ops->revoke(s, name, factor, op);
+}
+
+int
+kgw_store_set_disabled(struct kgw_store *s, const char *name, bool disabled,
+    const char *op)
+{
+	int r;
+
+	if ((r = check_op(s, name, op)) != KGW_OK)
+		return r;
+	return s->ops->set_disabled(s, name, disabled, op);
+}
+
+int
+kgw_store_unlock(struct kgw_store *s, const char *name, const char *op)
+{
+	int r;
+
+	if ((r = check_op(s, name, op)) != KGW_OK)
+		return r;
+	return s->ops->unlock(s, name, op);
+}
+
+int
+kgw_store_user_delete(struct kgw_store *s, const char *name, const char *op)
+{
+	int r;
+
+	if ((r = check_op(s, name, op)) != KGW_OK)
+		return r;
+	return s->ops->user_delete(s, name, op);
+}
+
+int
+kgw_store_list(struct kgw_store *s,
+    int (*cb)(void *arg, const struct kgw_user_rec *rec), void *arg)
+{
+	if (s == NULL || cb == NULL)
+		return KGW_ERR_INTERNAL;
+	return s->ops->list(s, cb, arg);
+}
+
+int
+kgw_store_changes(struct kgw_store *s, const char *name,
+    int (*cb)(void *arg, const struct kgw_change *c), void *arg)
+{
+	int r;
+
+	if ((r = check_name(s, name)) != KGW_OK)
+		return r;
+	if (cb == NULL)
+		return KGW_ERR_INTERNAL;
+	return s->ops->changes(s, name, cb, arg);
+}

@@ -1,0 +1,48 @@
+/*
+ * What a store backend implements. kgw_store_* (store.c) validates
+ * arguments and dispatches here, so backends may assume valid user names,
+ * non-NULL pointers and bounded lengths.
+ */
+#ifndef KGW_STORE_IMPL_H
+#define KGW_STORE_IMPL_H
+
+#include "kgw_store.h"
+
+struct kgw_store_ops {
+	void (*close)(struct kgw_store *s);
+	int (*get_user)(struct kgw_store *s, const char *name,
+	    struct kgw_user_rec *rec);
+	int (*totp_accept)(struct kgw_store *s, const char *name, int64_t step);
+	int (*fail_record)(struct kgw_store *s, const char *name, int64_t now,
+	    unsigned attempts, unsigned lock_seconds, unsigned *count,
+	    bool *locked);
+	int (*user_add)(struct kgw_store *s, const char *name, const char *op);
+	int (*set_password)(struct kgw_store *s, const char *name,
+	    const char *hash, const char *op);
+	int (*set_totp)(struct kgw_store *s, const char *name,
+	    const unsigned char *sealed, size_t sealed_len,
+	    enum kgw_totp_alg alg, unsigned digits, const char *op);
+	int (*revoke)(struct kgw_store *s, const char *name,
+	    enum kgw_factor factor, const char *op);
+	int (*set_disabled)(struct kgw_store *s, const char *name,
+	    bool disabled, const char *op);
+	int (*unlock)(struct kgw_store *s, const char *name, const char *op);
+	int (*user_delete)(struct kgw_store *s, const char *name,
+	    const char *op);
+	int (*list)(struct kgw_store *s,
+	    int (*cb)(void *arg, const struct kgw_user_rec *rec), void *arg);
+	int (*changes)(struct kgw_store *s, const char *name,
+	    int (*cb)(void *arg, const struct kgw_change *c), void *arg);
+};
+
+/* Every backend's handle starts with this. */
+struct kgw_store {
+	const struct kgw_store_ops *ops;
+	const struct kgw_log *log;
+};
+
+/* The SQLite backend (store_sqlite.c). */
+int kgw_store_sqlite_open(const struct kgw_log *log,
+    const struct kgw_conf *conf, int flags, struct kgw_store **store);
+
+#endif

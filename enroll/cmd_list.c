@@ -1,0 +1,266 @@
+/*
+ * list and show: what the store holds about people, for the helpdesk or,
+ * with --json, for scripts. Output is built in memory and written only
+ * when the store was read whole, so a script never parses half a list.
+ */
+#include <config.h>
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "enroll.h"
+#include "kgw_err.h"
+#include "kgw_store.h"
+#include "kgw_totp.h"
+
+struct out {
+	FILE *f;		/* in-memory stream */
+	char *buf;
+	size_t len;
+	bool json;
+	bool first;		/* no element printed yet */
+	time_t now;
+};
+
+static void
+out_open(struct out *o, bool json)
+{
+	memset(o, 0, sizeof(*o));
+	if ((o->f = open_memstream(&o->buf, &o->len)) == NULL)
+		enroll_die("out of memory");
+	o->json = json;
+	o->first = true;
+	o->now = time(NULL);
+}
+
+/* Writes what was built when ok; returns the exit status. */
+static int
+out_close(struct out *o, bool ok)
+{
+	if (fclose(o->f) != 0)
+		enroll_die("out of memory");
+	if (ok)
+		(void)fwrite(o->buf, 1, o->len, stdout);
+	free(o->buf);
+	return ok ? 0 : 1;
+}
+
+static const char *
+yes_no(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+static const char *
+json_bool(bool b)
+{
+	return b ? "true" : "false";
+}
+
+static const char *
+alg_name(const struct kgw_user_rec *rec)
+{
+	const char *name = kgw_totp_alg_name(rec->totp_alg);
+
+	return name != NULL ? name : "unknown";
+}
+
+/* Store text shown to people: nothing that could steer the terminal. */
+static void
+print_text(FILE *f, const char *s)
+{
+	for (; *s != '\0'; s++)
+		(void)fputc((unsigned char)*s < 0x20 ||
+		    (unsigned char)*s >= 0x7f ? '?' : *s, f);
+}
+
+static void
+format_time(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (localtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M:%S %z", &tm) == 0)
+		(void)snprintf(buf, len, "%" PRId64, t);
+}
+
+/* The fields of one user as a JSON object, left open for "changes". */
+static void
+user_json(const struct out *o, const struct kgw_user_rec *rec)
+{
+	bool locked = kgw_user_locked(rec, o->now);
+
+	(void)fputs("{\"user\":", o->f);
+	json_string(o->f, rec->name);
+	(void)fprintf(o->f, ",\"disabled\":%s,\"locked\":%s,\"locked_until\":",
+	    json_bool(rec->disabled), json_bool(locked));
+	/* null also when locked until the helpdesk unlocks */
+	if (locked && rec->locked_until != KGW_LOCK_FOREVER)
+		(void)fprintf(o->f, "%" PRId64, rec->locked_until);
+	else
+		(void)fputs("null", o->f);
+	(void)fprintf(o->f, ",\"failures\":%u,\"password\":%s,\"totp\":",
+	    rec->fail_count, json_bool(rec->pwhash[0] != '\0'));
+	if (rec->totp_sealed_len > 0)
+		(void)fprintf(o->f, "{\"algorithm\":\"%s\",\"digits\":%u}",
+		    alg_name(rec), rec->totp_digits);
+	else
+		(void)fputs("null", o->f);
+	(void)fprintf(o->f, ",\"created\":%" PRId64 ",\"updated\":%" PRId64,
+	    rec->created, rec->updated);
+}
+
+/* One line per user, key=value, for people and grep alike. */
+static void
+user_line(const struct out *o, const struct kgw_user_rec *rec)
+{
+	char totp[32] = "-";
+
+	if (rec->totp_sealed_len > 0)
+		(void)snprintf(totp, sizeof(totp), "%s/%u", alg_name(rec),
+		    rec->totp_digits);
+	(void)fprintf(o->f, "%s password=%s totp=%s disabled=%s locked=%s "
+	    "failures=%u\n", rec->name, yes_no(rec->pwhash[0] != '\0'), totp,
+	    yes_no(rec->disabled), yes_no(kgw_user_locked(rec, o->now)),
+	    rec->fail_count);
+}
+
+static int
+list_cb(void *arg, const struct kgw_user_rec *rec)
+{
+	struct out *o = arg;
+
+	if (!o->json) {
+		user_line(o, rec);
+		return 0;
+	}
+	(void)fputs(o->first ? "[" : ",", o->f);
+	o->first = false;
+	user_json(o, rec);
+	(void)fputc('}', o->f);
+	return 0;
+}
+
+int
+cmd_list(struct enroll *e, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		ENROLL_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct out o;
+	int ch, r;
+
+	while ((ch = enroll_getopt(argc, argv, opts)) != -1)
+		enroll_common_option(e, "list", ch, argv);
+	if (optind < argc)
+		enroll_usage("list: too many arguments (see --help)");
+	enroll_open(e);
+	out_open(&o, e->json);
+	r = kgw_store_list(e->store, list_cb, &o);
+	if (o.json)
+		(void)fputs(o.first ? "[]\n" : "]\n", o.f);
+	enroll_close(e);
+	if (r != KGW_OK)
+		enroll_warn("cannot list the store: %s", kgw_strerror(r));
+	return out_close(&o, r == KGW_OK);
+}
+
+/* The labelled form of one user, for people. */
+static void
+user_text(const struct out *o, const struct kgw_user_rec *rec)
+{
+	char t[64];
+
+	(void)fprintf(o->f, "user:     %s\npassword: %s\n", rec->name,
+	    yes_no(rec->pwhash[0] != '\0'));
+	if (rec->totp_sealed_len > 0)
+		(void)fprintf(o->f, "totp:     %s, %u digits\n", alg_name(rec),
+		    rec->totp_digits);
+	else
+		(void)fputs("totp:     none\n", o->f);
+	(void)fprintf(o->f, "disabled: %s\n", yes_no(rec->disabled));
+	if (!kgw_user_locked(rec, o->now))
+		(void)fputs("locked:   no\n", o->f);
+	else if (rec->locked_until == KGW_LOCK_FOREVER)
+		(void)fputs("locked:   yes, until unlocked\n", o->f);
+	else {
+		format_time(rec->locked_until, t, sizeof(t));
+		(void)fprintf(o->f, "locked:   yes, until %s\n", t);
+	}
+	(void)fprintf(o->f, "failures: %u\n", rec->fail_count);
+	format_time(rec->created, t, sizeof(t));
+	(void)fprintf(o->f, "created:  %s\n", t);
+	format_time(rec->updated, t, sizeof(t));
+	(void)fprintf(o->f, "updated:  %s\nchanges:\n", t);
+}
+
+static int
+change_cb(void *arg, const struct kgw_change *c)
+{
+	struct out *o = arg;
+	char t[64];
+
+	if (o->json) {
+		(void)fprintf(o->f, "%s{\"time\":%" PRId64 ",\"operator\":",
+		    o->first ? "" : ",", c->time);
+		json_string(o->f, c->operator_name);
+		(void)fputs(",\"action\":", o->f);
+		json_string(o->f, c->action);
+		(void)fputc('}', o->f);
+	} else {
+		format_time(c->time, t, sizeof(t));
+		(void)fprintf(o->f, "  %s  ", t);
+		print_text(o->f, c->operator_name);
+		(void)fputs("  ", o->f);
+		print_text(o->f, c->action);
+		(void)fputc('\n', o->f);
+	}
+	o->first = false;
+	return 0;
+}
+
+int
+cmd_show(struct enroll *e, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		ENROLL_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct kgw_user_rec rec;
+	struct out o;
+	const char *user;
+	int ch, r;
+
+	while ((ch = enroll_getopt(argc, argv, opts)) != -1)
+		enroll_common_option(e, "show", ch, argv);
+	user = enroll_user_arg(argc, argv, "show");
+	enroll_open(e);
+	out_open(&o, e->json);
+	if ((r = kgw_store_get_user(e->store, user, &rec)) != KGW_OK) {
+		enroll_store_error("cannot show", user, r);
+		goto fail;
+	}
+	if (o.json) {
+		user_json(&o, &rec);
+		(void)fputs(",\"changes\":[", o.f);
+	} else {
+		user_text(&o, &rec);
+	}
+	if ((r = kgw_store_changes(e->store, user, change_cb, &o)) != KGW_OK)
+		enroll_warn("cannot read the changes of %s: %s", user,
+		    kgw_strerror(r));
+	else if (o.json)
+		(void)fputs("]}\n", o.f);
+	else if (o.first)
+		(void)fputs("  none\n", o.f);
+fail:
+	explicit_bzero(&rec, sizeof(rec));
+	enroll_close(e);
+	return out_close(&o, r == KGW_OK);
+}

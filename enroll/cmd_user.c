@@ -1,0 +1,289 @@
+/*
+ * The account subcommands: add, passwd, unlock, disable, enable, delete,
+ * revoke. Each is one store call (add with a password is two), recorded
+ * by the store with the operator's name.
+ */
+#include <config.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "enroll.h"
+#include "kgw_err.h"
+#include "kgw_password.h"
+#include "kgw_store.h"
+
+enum {
+	OPT_PASSWORD_STDIN = OPT_CMD_BASE,
+	OPT_HASH_STDIN,
+};
+
+/*
+ * A new password: one line of stdin, or typed twice at the terminal. A
+ * person who gave --password-stdin at a terminal is asked without echo too.
+ */
+static int
+read_new_password(bool from_stdin, char pw[KGW_PASSWORD_MAX])
+{
+	char again[KGW_PASSWORD_MAX];
+	int r;
+
+	if (from_stdin && !isatty(STDIN_FILENO))
+		r = secret_read_line(STDIN_FILENO, "password", pw,
+		    KGW_PASSWORD_MAX);
+	else if ((r = secret_prompt("New password: ", "password", pw,
+	    KGW_PASSWORD_MAX)) == KGW_OK &&
+	    (r = secret_prompt("Retype new password: ", "password", again,
+	    sizeof(again))) == KGW_OK && !secret_equal(pw, again)) {
+		enroll_warn("passwords do not match");
+		r = KGW_ERR_INVALID;
+	}
+	if (r == KGW_OK && pw[0] == '\0') {
+		enroll_warn("empty password refused");
+		r = KGW_ERR_INVALID;
+	}
+	explicit_bzero(again, sizeof(again));
+	if (r != KGW_OK)
+		explicit_bzero(pw, KGW_PASSWORD_MAX);
+	return r;
+}
+
+/* Reads a new password and hashes it; the password is wiped at once. */
+static int
+hash_new_password(bool from_stdin, char hash[KGW_HASH_MAX])
+{
+	char pw[KGW_PASSWORD_MAX];
+	int r;
+
+	if ((r = read_new_password(from_stdin, pw)) != KGW_OK)
+		goto fail;
+	if ((r = kgw_password_hash(pw, hash, KGW_HASH_MAX)) != KGW_OK)
+		enroll_warn("cannot hash the password: %s", kgw_strerror(r));
+fail:
+	explicit_bzero(pw, sizeof(pw));
+	return r;
+}
+
+/* An existing crypt(5) hash, for accounts moved from elsewhere. */
+static int
+read_hash(char hash[KGW_HASH_MAX])
+{
+	int r;
+
+	if ((r = secret_read_line(STDIN_FILENO, "hash", hash,
+	    KGW_HASH_MAX)) != KGW_OK)
+		return r;
+	if (kgw_password_hash_valid(hash) != KGW_OK) {
+		enroll_warn("not a crypt(5) hash this system can check");
+		explicit_bzero(hash, KGW_HASH_MAX);
+		return KGW_ERR_INVALID;
+	}
+	return KGW_OK;
+}
+
+int
+cmd_add(struct enroll *e, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN },
+		ENROLL_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	char hash[KGW_HASH_MAX] = "";
+	bool pw_stdin = false;
+	const char *user;
+	int ch, r, status = 1;
+
+	while ((ch = enroll_getopt(argc, argv, opts)) != -1) {
+		if (ch == OPT_PASSWORD_STDIN)
+			pw_stdin = true;
+		else
+			enroll_common_option(e, "add", ch, argv);
+	}
+	user = enroll_user_arg(argc, argv, "add");
+	enroll_open(e);
+	/* The password first, so that a refused one changes nothing. */
+	if (pw_stdin && hash_new_password(true, hash) != KGW_OK)
+		goto fail;
+	if ((r = kgw_store_user_add(e->store, user,
+	    e->operator_name)) != KGW_OK) {
+		enroll_store_error("cannot add", user, r);
+		goto fail;
+	}
+	if (pw_stdin && (r = kgw_store_set_password(e->store, user, hash,
+	    e->operator_name)) != KGW_OK) {
+		enroll_warn("added %s, but could not set the password: %s",
+		    user, kgw_strerror(r));
+		goto fail;
+	}
+	enroll_done(e, user, "add", "added %s%s", user,
+	    pw_stdin ? " with a password" : "");
+	status = 0;
+fail:
+	explicit_bzero(hash, sizeof(hash));
+	enroll_close(e);
+	return status;
+}
+
+int
+cmd_passwd(struct enroll *e, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN },
+		{ "hash-stdin", no_argument, NULL, OPT_HASH_STDIN },
+		ENROLL_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct kgw_user_rec rec;
+	char hash[KGW_HASH_MAX] = "";
+	bool pw_stdin = false, hash_stdin = false;
+	const char *user;
+	int ch, r, status = 1;
+
+	while ((ch = enroll_getopt(argc, argv, opts)) != -1) {
+		if (ch == OPT_PASSWORD_STDIN)
+			pw_stdin = true;
+		else if (ch == OPT_HASH_STDIN)
+			hash_stdin = true;
+		else
+			enroll_common_option(e, "passwd", ch, argv);
+	}
+	if (pw_stdin && hash_stdin)
+		enroll_usage("passwd: --password-stdin and --hash-stdin "
+		    "exclude each other");
+	user = enroll_user_arg(argc, argv, "passwd");
+	enroll_open(e);
+	/* Ask for no password on behalf of someone who is not enrolled. */
+	if ((r = kgw_store_get_user(e->store, user, &rec)) != KGW_OK) {
+		enroll_store_error("cannot set the password of", user, r);
+		goto fail;
+	}
+	r = hash_stdin ? read_hash(hash) : hash_new_password(pw_stdin, hash);
+	if (r != KGW_OK)
+		goto fail;
+	if ((r = kgw_store_set_password(e->store, user, hash,
+	    e->operator_name)) != KGW_OK) {
+		enroll_store_error("cannot set the password of", user, r);
+		goto fail;
+	}
+	enroll_done(e, user, "passwd", "%s for %s",
+	    hash_stdin ? "password hash imported" : "password set", user);
+	status = 0;
+fail:
+	explicit_bzero(&rec, sizeof(rec));
+	explicit_bzero(hash, sizeof(hash));
+	enroll_close(e);
+	return status;
+}
+
+enum simple_op { OP_UNLOCK, OP_DISABLE, OP_ENABLE, OP_DELETE };
+
+static const struct {
+	const char *cmd;
+	const char *failed;	/* "cannot unlock" alice: ... */
+	const char *done;	/* "unlocked" alice */
+} simple_ops[] = {
+	[OP_UNLOCK] = { "unlock", "cannot unlock", "unlocked" },
+	[OP_DISABLE] = { "disable", "cannot disable", "disabled" },
+	[OP_ENABLE] = { "enable", "cannot enable", "enabled" },
+	[OP_DELETE] = { "delete", "cannot delete", "deleted" },
+};
+
+/* The subcommands that take a USER and nothing else. */
+static int
+simple(struct enroll *e, int argc, char **argv, enum simple_op op)
+{
+	static const struct option opts[] = {
+		ENROLL_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cmd = simple_ops[op].cmd, *user;
+	int ch, r = KGW_ERR_INTERNAL;
+
+	while ((ch = enroll_getopt(argc, argv, opts)) != -1)
+		enroll_common_option(e, cmd, ch, argv);
+	user = enroll_user_arg(argc, argv, cmd);
+	enroll_open(e);
+	switch (op) {
+	case OP_UNLOCK:
+		r = kgw_store_unlock(e->store, user, e->operator_name);
+		break;
+	case OP_DISABLE:
+	case OP_ENABLE:
+		r = kgw_store_set_disabled(e->store, user, op == OP_DISABLE,
+		    e->operator_name);
+		break;
+	case OP_DELETE:
+		r = kgw_store_user_delete(e->store, user, e->operator_name);
+		break;
+	}
+	enroll_close(e);
+	if (r != KGW_OK)
+		return enroll_store_error(simple_ops[op].failed, user, r);
+	enroll_done(e, user, cmd, "%s %s", simple_ops[op].done, user);
+	return 0;
+}
+
+int
+cmd_unlock(struct enroll *e, int argc, char **argv)
+{
+	return simple(e, argc, argv, OP_UNLOCK);
+}
+
+int
+cmd_disable(struct enroll *e, int argc, char **argv)
+{
+	return simple(e, argc, argv, OP_DISABLE);
+}
+
+int
+cmd_enable(struct enroll *e, int argc, char **argv)
+{
+	return simple(e, argc, argv, OP_ENABLE);
+}
+
+int
+cmd_delete(struct enroll *e, int argc, char **argv)
+{
+	return simple(e, argc, argv, OP_DELETE);
+}
+
+int
+cmd_revoke(struct enroll *e, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		ENROLL_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	enum kgw_factor factor;
+	const char *user, *name;
+	int ch, r;
+
+	while ((ch = enroll_getopt(argc, argv, opts)) != -1)
+		enroll_common_option(e, "revoke", ch, argv);
+	if (argc - optind != 2)
+		enroll_usage("revoke: expected USER and password or totp "
+		    "(see --help)");
+	user = argv[optind];
+	name = argv[optind + 1];
+	enroll_check_user("revoke", user);
+	if (strcmp(name, "password") == 0)
+		factor = KGW_FACTOR_PASSWORD;
+	else if (strcmp(name, "totp") == 0)
+		factor = KGW_FACTOR_TOTP;
+	else
+		enroll_usage("revoke: the factor is password or totp");
+	enroll_open(e);
+	r = kgw_store_revoke(e->store, user, factor, e->operator_name);
+	enroll_close(e);
+	if (r != KGW_OK)
+		return enroll_store_error(factor == KGW_FACTOR_PASSWORD ?
+		    "cannot revoke the password of" :
+		    "cannot revoke the TOTP of", user, r);
+	enroll_done(e, user, factor == KGW_FACTOR_PASSWORD ?
+	    "revoke_password" : "revoke_totp", "revoked the %s of %s",
+	    factor == KGW_FACTOR_PASSWORD ? "password" : "TOTP", user);
+	return 0;
+}

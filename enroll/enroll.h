@@ -1,0 +1,97 @@
+/*
+ * kakogawa-enroll: what the subcommand files share. The tool reaches the
+ * store only through the core library (libkgw), never through libpam.
+ */
+#ifndef ENROLL_H
+#define ENROLL_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "kgw_conf.h"
+#include "kgw_log.h"
+#include "kgw_store.h"
+
+#define PROGNAME "kakogawa-enroll"
+
+/* Everything one run of the tool works with; main owns it. */
+struct enroll {
+	const char *config;		/* as given, or KGW_CONF_DEFAULT */
+	bool config_given;		/* --config: init makes a throwaway deployment */
+	bool json;
+	char config_abs[KGW_PATH_MAX];	/* config made absolute */
+	struct kgw_log log;
+	struct kgw_conf conf;
+	struct kgw_store *store;
+	char operator_name[KGW_OPERATOR_MAX];
+};
+
+/*
+ * Options every subcommand also accepts after its name, so that
+ * "kakogawa-enroll list --json" works as well as "--json list".
+ */
+enum {
+	OPT_CONFIG = 0x100,
+	OPT_JSON,
+	OPT_HELP,
+	OPT_VERSION,
+	OPT_CMD_BASE = 0x200,	/* subcommands number their own from here */
+};
+#define ENROLL_COMMON_OPTIONS						\
+	{ "config", required_argument, NULL, OPT_CONFIG },		\
+	{ "json", no_argument, NULL, OPT_JSON },			\
+	{ "help", no_argument, NULL, OPT_HELP }
+
+/* main.c */
+void enroll_help(FILE *out);
+
+/* util.c: messages, option handling, opening the store. */
+void enroll_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void enroll_die(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+_Noreturn void enroll_usage(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+void enroll_log_init(struct kgw_log *log);
+int enroll_getopt(int argc, char **argv, const struct option *opts);
+void enroll_common_option(struct enroll *e, const char *cmd, int ch,
+    char **argv);
+void enroll_check_user(const char *cmd, const char *user);
+const char *enroll_user_arg(int argc, char **argv, const char *cmd);
+void enroll_config_path(struct enroll *e);
+void enroll_open(struct enroll *e);
+void enroll_close(struct enroll *e);
+void enroll_done(const struct enroll *e, const char *user, const char *action,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int enroll_store_error(const char *what, const char *user, int rc);
+
+/* operator.c */
+void operator_name(char *out, size_t outlen);
+
+/* secret_input.c */
+int secret_read_line(int fd, const char *what, char *buf, size_t cap);
+int secret_prompt(const char *prompt, const char *what, char *buf,
+    size_t cap);
+bool secret_equal(const char *a, const char *b);
+
+/* qr.c */
+int qr_print(FILE *out, const char *text);
+
+/* json.c */
+void json_string(FILE *out, const char *s);
+
+/* The subcommands. Each returns the exit status. */
+int cmd_init(struct enroll *e, int argc, char **argv);
+int cmd_add(struct enroll *e, int argc, char **argv);
+int cmd_passwd(struct enroll *e, int argc, char **argv);
+int cmd_totp(struct enroll *e, int argc, char **argv);
+int cmd_list(struct enroll *e, int argc, char **argv);
+int cmd_show(struct enroll *e, int argc, char **argv);
+int cmd_unlock(struct enroll *e, int argc, char **argv);
+int cmd_disable(struct enroll *e, int argc, char **argv);
+int cmd_enable(struct enroll *e, int argc, char **argv);
+int cmd_delete(struct enroll *e, int argc, char **argv);
+int cmd_revoke(struct enroll *e, int argc, char **argv);
+
+#endif

@@ -1,0 +1,177 @@
+/*
+ * kakogawa-enroll, the helpdesk's tool: global options, then one command
+ * from the table below. Each command family lives in its own file.
+ */
+#include <config.h>
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "enroll.h"
+
+static int cmd_help(struct enroll *, int, char **);
+
+static const struct command {
+	const char *name;
+	int (*run)(struct enroll *e, int argc, char **argv);
+} commands[] = {
+	{ "init", cmd_init },
+	{ "add", cmd_add },
+	{ "passwd", cmd_passwd },
+	{ "totp", cmd_totp },
+	{ "list", cmd_list },
+	{ "show", cmd_show },
+	{ "unlock", cmd_unlock },
+	{ "disable", cmd_disable },
+	{ "enable", cmd_enable },
+	{ "delete", cmd_delete },
+	{ "revoke", cmd_revoke },
+	{ "help", cmd_help },
+};
+
+void
+enroll_help(FILE *out)
+{
+	(void)fputs(
+"Usage: " PROGNAME " [--config PATH] [--json] COMMAND [ARGS]\n"
+"\n"
+"Commands:\n"
+"  init                  create the key, the store and the configuration\n"
+"                        where absent; with --config, a whole deployment\n"
+"                        in the directory of PATH\n"
+"  add USER [--password-stdin]\n"
+"                        enrol USER, with a password read from stdin\n"
+"  passwd USER [--password-stdin | --hash-stdin]\n"
+"                        set the password of USER\n"
+"  totp USER [--secret] [--algorithm sha1|sha256|sha512] [--digits 6|8]\n"
+"       [--show qr|uri|none]\n"
+"                        enrol a TOTP secret for USER and show it once\n"
+"  list                  list the enrolled users\n"
+"  show USER             show USER and the changes made to it\n"
+"  unlock USER           clear the failures and lock of USER\n"
+"  disable USER          refuse every login of USER\n"
+"  enable USER           allow the logins of USER again\n"
+"  delete USER           remove USER and all of its factors\n"
+"  revoke USER password|totp\n"
+"                        remove one factor of USER\n"
+"  help                  show this help\n"
+"\n"
+"Options:\n"
+"  --config PATH         configuration file (default " KGW_CONF_DEFAULT ")\n"
+"  --json                print JSON for scripts\n"
+"  --help, -h            show this help\n"
+"  --version, -V         show the version\n"
+"  --password-stdin      read the password as one line of standard input\n"
+"                        (default: ask twice on the terminal, without echo)\n"
+"  --hash-stdin          read an existing crypt(5) hash from standard input\n"
+"  --secret              read an existing base32 TOTP secret from standard\n"
+"                        input (or a prompt without echo) instead of making\n"
+"                        a new one\n"
+"  --algorithm ALG       TOTP hash: sha1, sha256 or sha512 (default: config)\n"
+"  --digits N            TOTP code length: 6 or 8 (default: config)\n"
+"  --show HOW            qr: QR code, URI and secret (default); uri: the\n"
+"                        otpauth URI only; none: show no secret\n"
+"\n"
+"Secrets are never taken from the command line.\n"
+"Exit status: 0 success, 1 failure, 2 command line error.\n", out);
+}
+
+static int
+cmd_help(struct enroll *e, int argc, char **argv)
+{
+	(void)e;
+	(void)argc;
+	(void)argv;
+	enroll_help(stdout);
+	return 0;
+}
+
+static void
+version(void)
+{
+	(void)printf(PROGNAME " (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+	exit(fflush(stdout) == 0 ? 0 : 1);
+}
+
+/*
+ * totp prints secrets through stdout: give it a buffer of ours, wiped at
+ * exit, rather than one libc frees with the secret still in it.
+ */
+static char stdout_buf[BUFSIZ];
+
+static void
+wipe_stdout(void)
+{
+	(void)fflush(stdout);
+	explicit_bzero(stdout_buf, sizeof(stdout_buf));
+}
+
+/* Secrets pass through this process: no core file, nothing readable. */
+static void
+harden(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	(void)setrlimit(RLIMIT_CORE, &rl);
+	(void)umask(077);
+	(void)setvbuf(stdout, stdout_buf, isatty(STDOUT_FILENO) ? _IOLBF :
+	    _IOFBF, sizeof(stdout_buf));
+	(void)atexit(wipe_stdout);
+}
+
+static const struct command *
+find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	/* Echoed only when it looks like a mistyped command, not a secret. */
+	if (strlen(name) <= 16 && strspn(name, "abcdefghijklmnopqrstuvwxyz-") ==
+	    strlen(name))
+		enroll_usage("unknown command '%s' (see --help)", name);
+	enroll_usage("unknown command (see --help)");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		ENROLL_COMMON_OPTIONS,
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct command *cmd;
+	struct enroll e;
+	int ch, status;
+
+	harden();
+	memset(&e, 0, sizeof(e));
+	e.config = KGW_CONF_DEFAULT;
+	enroll_log_init(&e.log);
+	opterr = 0;
+	/* "+": stop at the command; its own options are its business. */
+	while ((ch = getopt_long(argc, argv, "+:hV", opts, NULL)) != -1) {
+		if (ch == 'V' || ch == OPT_VERSION)
+			version();
+		enroll_common_option(&e, NULL, ch == 'h' ? OPT_HELP : ch, argv);
+	}
+	if (optind >= argc)
+		enroll_usage("missing COMMAND (see --help)");
+	cmd = find_command(argv[optind]);
+	argc -= optind;
+	argv += optind;
+	optind = 0;	/* glibc: start afresh, after the command name */
+	status = cmd->run(&e, argc, argv);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		enroll_warn("cannot write to standard output");
+		status = 1;
+	}
+	return status;
+}

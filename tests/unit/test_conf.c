@@ -1,0 +1,654 @@
+/* Unit tests for the configuration parser and loader (kgw_conf.h). */
+#include <config.h>
+
+#include <check.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kgw_conf.h"
+#include "kgw_err.h"
+
+/* Every message the core logs lands here, one per line. */
+static char logbuf[8192];
+
+static void
+capture(void *arg, int priority, const char *msg)
+{
+	size_t used = strlen(logbuf);
+
+	(void)arg;
+	(void)priority;
+	(void)snprintf(logbuf + used, sizeof(logbuf) - used, "%s\n", msg);
+}
+
+static const struct kgw_log test_log = { capture, NULL, false };
+
+/* One base directory per run, removed by main() even when a test fails. */
+static char basedir[64];
+static char tmpdir[96];
+
+static void
+reset_log(void)
+{
+	logbuf[0] = '\0';
+}
+
+static int
+parse(const char *text, struct kgw_conf *c)
+{
+	reset_log();
+	return kgw_conf_parse(&test_log, "test.conf", text, strlen(text), c);
+}
+
+/* Parses text, expects KGW_ERR_CONFIG and a message naming test.conf:line. */
+static void
+expect_error(const char *text, unsigned line)
+{
+	struct kgw_conf c;
+	char where[32];
+	int r;
+
+	r = parse(text, &c);
+	ck_assert_msg(r == KGW_ERR_CONFIG, "rc %d for \"%s\"", r, text);
+	(void)snprintf(where, sizeof(where), "test.conf:%u: ", line);
+	ck_assert_msg(strstr(logbuf, where) != NULL,
+	    "log \"%s\" does not name %s", logbuf, where);
+}
+
+static void
+setup_dir(void)
+{
+	(void)snprintf(tmpdir, sizeof(tmpdir), "%s/tXXXXXX", basedir);
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return type == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static void
+teardown_dir(void)
+{
+	(void)nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void
+write_file(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fputs(text, f) >= 0, 1);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(path, mode), 0);
+}
+
+static void
+assert_defaults(const struct kgw_conf *c)
+{
+	ck_assert_str_eq(c->store, KGW_STORE_DEFAULT);
+	ck_assert_str_eq(c->key, KGW_KEY_DEFAULT);
+	ck_assert_str_eq(c->issuer, "Kakogawa City");
+	ck_assert_int_eq(c->totp_algorithm, KGW_TOTP_SHA1);
+	ck_assert_uint_eq(c->totp_digits, 6);
+	ck_assert_uint_eq(c->totp_window, 1);
+	ck_assert_uint_eq(c->lockout_attempts, 5);
+	ck_assert_uint_eq(c->lockout_time, 900);
+	ck_assert_uint_eq(c->busy_timeout, 5000);
+	ck_assert_uint_eq(c->fail_delay, 2000);
+}
+
+static void
+assert_same(const struct kgw_conf *a, const struct kgw_conf *b)
+{
+	ck_assert_str_eq(a->store, b->store);
+	ck_assert_str_eq(a->key, b->key);
+	ck_assert_str_eq(a->issuer, b->issuer);
+	ck_assert_int_eq(a->totp_algorithm, b->totp_algorithm);
+	ck_assert_uint_eq(a->totp_digits, b->totp_digits);
+	ck_assert_uint_eq(a->totp_window, b->totp_window);
+	ck_assert_uint_eq(a->lockout_attempts, b->lockout_attempts);
+	ck_assert_uint_eq(a->lockout_time, b->lockout_time);
+	ck_assert_uint_eq(a->busy_timeout, b->busy_timeout);
+	ck_assert_uint_eq(a->fail_delay, b->fail_delay);
+}
+
+START_TEST(test_defaults)
+{
+	struct kgw_conf c;
+
+	kgw_conf_defaults(&c);
+	assert_defaults(&c);
+}
+END_TEST
+
+START_TEST(test_empty_text)
+{
+	struct kgw_conf c;
+
+	memset(&c, 0x5a, sizeof(c));
+	ck_assert_int_eq(parse("", &c), KGW_OK);
+	assert_defaults(&c);
+	ck_assert_str_eq(logbuf, "");
+}
+END_TEST
+
+START_TEST(test_comments_only)
+{
+	struct kgw_conf c;
+
+	ck_assert_int_eq(parse("# a comment\n\n   \n\t\n  # indented = 3\n"
+	    "#store = relative\n", &c), KGW_OK);
+	assert_defaults(&c);
+}
+END_TEST
+
+START_TEST(test_all_keys)
+{
+	struct kgw_conf c;
+
+	ck_assert_int_eq(parse(
+	    "store = /srv/kgw/store.db\n"
+	    "key = /srv/kgw/store.key\n"
+	    "issuer = Kakogawa Test\n"
+	    "totp_algorithm = sha256\n"
+	    "totp_digits = 8\n"
+	    "totp_window = 3\n"
+	    "lockout_attempts = 10\n"
+	    "lockout_time = 0\n"
+	    "busy_timeout = 250\n"
+	    "fail_delay = 0\n", &c), KGW_OK);
+	ck_assert_str_eq(c.store, "/srv/kgw/store.db");
+	ck_assert_str_eq(c.key, "/srv/kgw/store.key");
+	ck_assert_str_eq(c.issuer, "Kakogawa Test");
+	ck_assert_int_eq(c.totp_algorithm, KGW_TOTP_SHA256);
+	ck_assert_uint_eq(c.totp_digits, 8);
+	ck_assert_uint_eq(c.totp_window, 3);
+	ck_assert_uint_eq(c.lockout_attempts, 10);
+	ck_assert_uint_eq(c.lockout_time, 0);
+	ck_assert_uint_eq(c.busy_timeout, 250);
+	ck_assert_uint_eq(c.fail_delay, 0);
+	ck_assert_str_eq(logbuf, "");
+}
+END_TEST
+
+/* One key at a time: it changes, every other field keeps its default. */
+START_TEST(test_each_key_alone)
+{
+	struct kgw_conf c, want;
+
+	kgw_conf_defaults(&want);
+	(void)strcpy(want.store, "/a/store.db");
+	ck_assert_int_eq(parse("store=/a/store.db", &c), KGW_OK);
+	assert_same(&c, &want);
+
+	kgw_conf_defaults(&want);
+	(void)strcpy(want.key, "/a/k");
+	ck_assert_int_eq(parse("key = /a/k\n", &c), KGW_OK);
+	assert_same(&c, &want);
+
+	kgw_conf_defaults(&want);
+	(void)strcpy(want.issuer, "City of Kakogawa");
+	ck_assert_int_eq(parse("issuer = City of Kakogawa\n", &c), KGW_OK);
+	assert_same(&c, &want);
+
+	kgw_conf_defaults(&want);
+	(void)strcpy(want.issuer, "123456789012345678901234567890123456789012345678901234567890123");
+	ck_assert_int_eq(parse("issuer = 123456789012345678901234567890"
+	    "123456789012345678901234567890123\n", &c), KGW_OK);	/* 63 bytes */
+	assert_same(&c, &want);
+
+	kgw_conf_defaults(&want);
+	want.totp_algorithm = KGW_TOTP_SHA512;
+	ck_assert_int_eq(parse("totp_algorithm = SHA512\n", &c), KGW_OK);
+	assert_same(&c, &want);
+
+	kgw_conf_defaults(&want);
+	want.totp_algorithm = KGW_TOTP_SHA1;
+	ck_assert_int_eq(parse("totp_algorithm = Sha1\n", &c), KGW_OK);
+	assert_same(&c, &want);
+
+	kgw_conf_defaults(&want);
+	want.totp_digits = 8;
+	ck_assert_int_eq(parse("totp_digits = 8\n", &c), KGW_OK);
+	assert_same(&c, &want);
+
+	kgw_conf_defaults(&want);
+	want.totp_window = 10;
+	ck_assert_int_eq(parse("totp_window = 10\n", &c), KGW_OK);
+	assert_same(&c, &want);
+
+	kgw_conf_defaults(&want);
+	want.lockout_attempts = 1000;
+	ck_assert_int_eq(parse("lockout_attempts = 1000\n", &c), KGW_OK);
+	assert_same(&c, &want);
+
+	kgw_conf_defaults(&want);
+	want.lockout_time = 366U * 24 * 3600;
+	ck_assert_int_eq(parse("lockout_time = 31622400\n", &c), KGW_OK);
+	assert_same(&c, &want);
+
+	kgw_conf_defaults(&want);
+	want.busy_timeout = 60000;
+	ck_assert_int_eq(parse("busy_timeout = 60000\n", &c), KGW_OK);
+	assert_same(&c, &want);
+
+	kgw_conf_defaults(&want);
+	want.fail_delay = 10000;
+	ck_assert_int_eq(parse("fail_delay = 10000\n", &c), KGW_OK);
+	assert_same(&c, &want);
+}
+END_TEST
+
+START_TEST(test_whitespace)
+{
+	struct kgw_conf c;
+
+	ck_assert_int_eq(parse(
+	    "\t store\t=\t/x/y  \t\n"
+	    "issuer=  Two  Words  \n"
+	    "  totp_window =2", &c), KGW_OK);	/* no final newline */
+	ck_assert_str_eq(c.store, "/x/y");
+	ck_assert_str_eq(c.issuer, "Two  Words");
+	ck_assert_uint_eq(c.totp_window, 2);
+}
+END_TEST
+
+/* The value is everything after the first '='. */
+START_TEST(test_value_with_equals_and_hash)
+{
+	struct kgw_conf c;
+
+	ck_assert_int_eq(parse("issuer = A=B # not a comment\n", &c), KGW_OK);
+	ck_assert_str_eq(c.issuer, "A=B # not a comment");
+}
+END_TEST
+
+START_TEST(test_line_max_ok)
+{
+	char text[KGW_CONF_LINE_MAX + 16];
+	struct kgw_conf c;
+
+	memset(text, ' ', KGW_CONF_LINE_MAX);
+	text[0] = '#';
+	text[KGW_CONF_LINE_MAX] = '\n';
+	(void)strcpy(text + KGW_CONF_LINE_MAX + 1, "totp_window=4\n");
+	ck_assert_int_eq(parse(text, &c), KGW_OK);
+	ck_assert_uint_eq(c.totp_window, 4);
+}
+END_TEST
+
+struct bad_case {
+	const char *text;
+	unsigned line;
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "colour = blue\n", 1 },			/* unknown key */
+	{ "# ok\nstores = /x\n", 2 },
+	{ "Store = /x\n", 1 },				/* keys are lowercase */
+	{ "store /x\n", 1 },				/* missing '=' */
+	{ "\n\nstore\n", 3 },
+	{ "= /x\n", 1 },				/* no key */
+	{ "store =\n", 1 },				/* empty value */
+	{ "store =   \t\n", 1 },
+	{ "store = /a\nkey = /b\nstore = /a\n", 3 },	/* duplicate */
+	{ "totp_window = 1\ntotp_window=1\n", 2 },
+	{ "store = relative/path\n", 1 },
+	{ "key = ./k\n", 1 },
+	{ "key = ~/k\n", 1 },
+	{ "totp_digits = 7\n", 1 },
+	{ "totp_digits = 06\n", 1 },
+	{ "totp_digits = 6.0\n", 1 },
+	{ "totp_digits = 10\n", 1 },
+	{ "totp_algorithm = md5\n", 1 },
+	{ "totp_algorithm = sha-1\n", 1 },
+	{ "totp_algorithm = sha1 sha256\n", 1 },
+	{ "issuer = Kakogawa:City\n", 1 },
+	{ "issuer = 12345678901234567890123456789012"
+	    "345678901234567890123456789012345\n", 1 },	/* 65 bytes */
+	{ "totp_window = 11\n", 1 },
+	{ "totp_window = -1\n", 1 },
+	{ "totp_window = 01\n", 1 },
+	{ "totp_window = 1 2\n", 1 },
+	{ "totp_window = 0x1\n", 1 },
+	{ "lockout_attempts = 0\n", 1 },
+	{ "lockout_attempts = 1001\n", 1 },
+	{ "lockout_time = 31622401\n", 1 },
+	{ "lockout_time = 18446744073709551616\n", 1 },
+	{ "busy_timeout = 60001\n", 1 },
+	{ "fail_delay = 10001\n", 1 },
+	{ "fail_delay = +5\n", 1 },
+	{ "\n\n\nfail_delay = 4294967297\n", 4 },
+	{ "store = /x\r\n", 1 },			/* CR is a control char */
+	{ "# ok\nissuer = a\x01" "b\n", 2 },
+	{ "issuer = a\x1b[31mred\n", 1 },
+	{ "# x\n# y\n# z\x0b\n", 3 },
+};
+
+START_TEST(test_bad)
+{
+	expect_error(bad_cases[_i].text, bad_cases[_i].line);
+}
+END_TEST
+
+START_TEST(test_nul_byte)
+{
+	static const char text[] = "# first\nissuer = Kako\0gawa\n";
+	struct kgw_conf c;
+
+	reset_log();
+	ck_assert_int_eq(kgw_conf_parse(&test_log, "test.conf", text,
+	    sizeof(text) - 1, &c), KGW_ERR_CONFIG);
+	ck_assert_ptr_nonnull(strstr(logbuf, "test.conf:2: "));
+}
+END_TEST
+
+START_TEST(test_line_too_long)
+{
+	char text[KGW_CONF_LINE_MAX + 64];
+	struct kgw_conf c;
+
+	(void)strcpy(text, "# one\n");
+	memset(text + 6, ' ', KGW_CONF_LINE_MAX + 1);
+	text[6] = '#';
+	(void)strcpy(text + 6 + KGW_CONF_LINE_MAX + 1, "\n");
+	reset_log();
+	ck_assert_int_eq(kgw_conf_parse(&test_log, "test.conf", text,
+	    strlen(text), &c), KGW_ERR_CONFIG);
+	ck_assert_ptr_nonnull(strstr(logbuf, "test.conf:2: "));
+
+	/* The same without a final newline. */
+	text[strlen(text) - 1] = '\0';
+	reset_log();
+	ck_assert_int_eq(kgw_conf_parse(&test_log, "test.conf", text,
+	    strlen(text), &c), KGW_ERR_CONFIG);
+	ck_assert_ptr_nonnull(strstr(logbuf, "test.conf:2: "));
+}
+END_TEST
+
+START_TEST(test_too_large)
+{
+	size_t len = KGW_CONF_SIZE_MAX + 1;
+	char *text = malloc(len);
+	struct kgw_conf c;
+	size_t i;
+
+	ck_assert_ptr_nonnull(text);
+	for (i = 0; i < len; i++)
+		text[i] = (i % 64 == 63) ? '\n' : '#';
+	reset_log();
+	ck_assert_int_eq(kgw_conf_parse(&test_log, "test.conf", text, len, &c),
+	    KGW_ERR_CONFIG);
+	ck_assert_ptr_nonnull(strstr(logbuf, "test.conf:"));
+	/* One byte less is accepted (all comments). */
+	ck_assert_int_eq(kgw_conf_parse(&test_log, "test.conf", text, len - 1,
+	    &c), KGW_OK);
+	free(text);
+}
+END_TEST
+
+START_TEST(test_null_text)
+{
+	struct kgw_conf c;
+
+	reset_log();
+	ck_assert_int_eq(kgw_conf_parse(&test_log, "test.conf", NULL, 0, &c),
+	    KGW_ERR_CONFIG);
+}
+END_TEST
+
+/* The parse stops at the first error: a later good line is not applied. */
+START_TEST(test_first_error_wins)
+{
+	struct kgw_conf c;
+
+	expect_error("totp_window = 2\nbogus = 1\ntotp_window = 99\n", 2);
+	ck_assert_int_eq(parse("totp_window = 2\n", &c), KGW_OK);
+	ck_assert_uint_eq(c.totp_window, 2);
+}
+END_TEST
+
+/* The log message also says what was wrong. */
+START_TEST(test_messages)
+{
+	expect_error("x = 1\n", 1);
+	ck_assert_ptr_nonnull(strstr(logbuf, "unknown key"));
+	expect_error("totp_digits = 7\n", 1);
+	ck_assert_ptr_nonnull(strstr(logbuf, "6 or 8"));
+	expect_error("issuer = a:b\n", 1);
+	ck_assert_ptr_nonnull(strstr(logbuf, "':'"));
+	expect_error("store = x\n", 1);
+	ck_assert_ptr_nonnull(strstr(logbuf, "absolute"));
+	expect_error("key = /a\nkey = /a\n", 2);
+	ck_assert_ptr_nonnull(strstr(logbuf, "twice"));
+}
+END_TEST
+
+START_TEST(test_format_roundtrip_defaults)
+{
+	struct kgw_conf a, b;
+	char text[4096];
+
+	kgw_conf_defaults(&a);
+	ck_assert_int_eq(kgw_conf_format(&a, text, sizeof(text)), KGW_OK);
+	ck_assert_int_eq(parse(text, &b), KGW_OK);
+	assert_same(&a, &b);
+	/* Every key is written, so nothing depends on the defaults. */
+	ck_assert_ptr_nonnull(strstr(text, "store = " KGW_STORE_DEFAULT "\n"));
+	ck_assert_ptr_nonnull(strstr(text, "totp_algorithm = SHA1\n"));
+	ck_assert_ptr_nonnull(strstr(text, "fail_delay = 2000\n"));
+}
+END_TEST
+
+START_TEST(test_format_roundtrip_custom)
+{
+	struct kgw_conf a, b;
+	char text[4096];
+
+	kgw_conf_defaults(&a);
+	(void)strcpy(a.store, "/var/lib/kgw-test/s.db");
+	(void)strcpy(a.key, "/etc/kgw-test.key");
+	(void)strcpy(a.issuer, "Kakogawa Civic Center");
+	a.totp_algorithm = KGW_TOTP_SHA512;
+	a.totp_digits = 8;
+	a.totp_window = 0;
+	a.lockout_attempts = 3;
+	a.lockout_time = 0;
+	a.busy_timeout = 60000;
+	a.fail_delay = 10000;
+	ck_assert_int_eq(kgw_conf_format(&a, text, sizeof(text)), KGW_OK);
+	ck_assert_int_eq(parse(text, &b), KGW_OK);
+	assert_same(&a, &b);
+
+	a.totp_algorithm = KGW_TOTP_SHA256;
+	ck_assert_int_eq(kgw_conf_format(&a, text, sizeof(text)), KGW_OK);
+	ck_assert_int_eq(parse(text, &b), KGW_OK);
+	assert_same(&a, &b);
+}
+END_TEST
+
+START_TEST(test_format_too_small)
+{
+	struct kgw_conf a;
+	char text[4096];
+	size_t need;
+
+	kgw_conf_defaults(&a);
+	ck_assert_int_eq(kgw_conf_format(&a, text, sizeof(text)), KGW_OK);
+	need = strlen(text) + 1;
+	ck_assert_int_eq(kgw_conf_format(&a, text, need), KGW_OK);
+	ck_assert_int_eq(kgw_conf_format(&a, text, need - 1), KGW_ERR_INVALID);
+	ck_assert_int_eq(kgw_conf_format(&a, text, 16), KGW_ERR_INVALID);
+}
+END_TEST
+
+START_TEST(test_load_ok)
+{
+	struct kgw_conf c;
+	char path[128];
+
+	(void)snprintf(path, sizeof(path), "%s/kakogawa.conf", tmpdir);
+	write_file(path, "# test\nissuer = Loaded\ntotp_digits = 8\n", 0644);
+	reset_log();
+	ck_assert_int_eq(kgw_conf_load(&test_log, path, &c), KGW_OK);
+	ck_assert_str_eq(c.issuer, "Loaded");
+	ck_assert_uint_eq(c.totp_digits, 8);
+	ck_assert_str_eq(c.store, KGW_STORE_DEFAULT);
+	ck_assert_str_eq(logbuf, "");
+}
+END_TEST
+
+/* Errors in a loaded file name the file's path and the line. */
+START_TEST(test_load_parse_error)
+{
+	struct kgw_conf c;
+	char path[128], where[160];
+
+	(void)snprintf(path, sizeof(path), "%s/kakogawa.conf", tmpdir);
+	write_file(path, "# test\n\nlockout_attempts = 0\n", 0600);
+	reset_log();
+	ck_assert_int_eq(kgw_conf_load(&test_log, path, &c), KGW_ERR_CONFIG);
+	(void)snprintf(where, sizeof(where), "%s:3: ", path);
+	ck_assert_msg(strstr(logbuf, where) != NULL, "log: %s", logbuf);
+}
+END_TEST
+
+START_TEST(test_load_world_writable)
+{
+	struct kgw_conf c;
+	char path[128];
+
+	(void)snprintf(path, sizeof(path), "%s/kakogawa.conf", tmpdir);
+	write_file(path, "issuer = Evil\n", 0666);
+	reset_log();
+	ck_assert_int_eq(kgw_conf_load(&test_log, path, &c), KGW_ERR_UNSAFE);
+	ck_assert_str_ne(c.issuer, "Evil");
+	ck_assert_str_ne(logbuf, "");
+}
+END_TEST
+
+START_TEST(test_load_group_writable)
+{
+	struct kgw_conf c;
+	char path[128];
+
+	(void)snprintf(path, sizeof(path), "%s/kakogawa.conf", tmpdir);
+	write_file(path, "issuer = Evil\n", 0664);
+	ck_assert_int_eq(kgw_conf_load(&test_log, path, &c), KGW_ERR_UNSAFE);
+	ck_assert_str_ne(c.issuer, "Evil");
+}
+END_TEST
+
+START_TEST(test_load_symlink)
+{
+	struct kgw_conf c;
+	char path[128], link[128];
+
+	(void)snprintf(path, sizeof(path), "%s/real.conf", tmpdir);
+	(void)snprintf(link, sizeof(link), "%s/kakogawa.conf", tmpdir);
+	write_file(path, "issuer = Linked\n", 0644);
+	ck_assert_int_eq(symlink(path, link), 0);
+	reset_log();
+	ck_assert_int_eq(kgw_conf_load(&test_log, link, &c), KGW_ERR_UNSAFE);
+	ck_assert_str_ne(c.issuer, "Linked");
+	/* The target itself is fine. */
+	ck_assert_int_eq(kgw_conf_load(&test_log, path, &c), KGW_OK);
+	ck_assert_str_eq(c.issuer, "Linked");
+}
+END_TEST
+
+START_TEST(test_load_missing)
+{
+	struct kgw_conf c;
+	char path[128];
+	int r;
+
+	(void)snprintf(path, sizeof(path), "%s/absent.conf", tmpdir);
+	reset_log();
+	r = kgw_conf_load(&test_log, path, &c);
+	ck_assert_int_ne(r, KGW_OK);
+	ck_assert_ptr_nonnull(strstr(logbuf, path));
+}
+END_TEST
+
+START_TEST(test_load_relative)
+{
+	struct kgw_conf c;
+
+	ck_assert_int_eq(kgw_conf_load(&test_log, "kakogawa.conf", &c),
+	    KGW_ERR_UNSAFE);
+}
+END_TEST
+
+static Suite *
+conf_suite(void)
+{
+	Suite *s = suite_create("conf");
+	TCase *tc;
+
+	tc = tcase_create("parse");
+	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_empty_text);
+	tcase_add_test(tc, test_comments_only);
+	tcase_add_test(tc, test_all_keys);
+	tcase_add_test(tc, test_each_key_alone);
+	tcase_add_test(tc, test_whitespace);
+	tcase_add_test(tc, test_value_with_equals_and_hash);
+	tcase_add_test(tc, test_line_max_ok);
+	tcase_add_loop_test(tc, test_bad, 0,
+	    (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
+	tcase_add_test(tc, test_nul_byte);
+	tcase_add_test(tc, test_line_too_long);
+	tcase_add_test(tc, test_too_large);
+	tcase_add_test(tc, test_null_text);
+	tcase_add_test(tc, test_first_error_wins);
+	tcase_add_test(tc, test_messages);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("format");
+	tcase_add_test(tc, test_format_roundtrip_defaults);
+	tcase_add_test(tc, test_format_roundtrip_custom);
+	tcase_add_test(tc, test_format_too_small);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("load");
+	tcase_add_checked_fixture(tc, setup_dir, teardown_dir);
+	tcase_add_test(tc, test_load_ok);
+	tcase_add_test(tc, test_load_parse_error);
+	tcase_add_test(tc, test_load_world_writable);
+	tcase_add_test(tc, test_load_group_writable);
+	tcase_add_test(tc, test_load_symlink);
+	tcase_add_test(tc, test_load_missing);
+	tcase_add_test(tc, test_load_relative);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr;
+	int number_failed;
+
+	(void)strcpy(basedir, "/tmp/kgw-conf-XXXXXX");
+	if (mkdtemp(basedir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	sr = srunner_create(conf_suite());
+	srunner_run_all(sr, CK_ENV);
+	number_failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	(void)nftw(basedir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return number_failed ? 1 : 0;
+}

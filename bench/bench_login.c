@@ -30,7 +30,7 @@
 #define SECRET_LEN 20
 #define OPERATOR "bench"
 
-static void
+static __attribute__((noreturn)) void
 die(const char *what)
 {
 	fprintf(stderr, "bench_login: %s\n", what);
@@ -251,7 +251,7 @@ worker(const struct run *rn, unsigned long w)
 
 	for (k = w; k < rn->logins; k += rn->workers) {
 		struct kgw_totp t;
-		struct answer a;
+		struct answer a = { "" };
 		char name[32];
 		double t0;
 		int r;

@@ -495,7 +495,7 @@ fail:
  * opens. A login then costs one fsync, and one in WAL_FRAMES_MAX pays for
  * the checkpoint (TRUNCATE, so the WAL starts again from empty).
  */
-#define WAL_FRAMES_MAX 32
+#define WAL_FRAMES_MAX 16
 
 static int
 wal_hook(void *arg, sqlite3 *db, const char *name, int frames)

@@ -251,7 +251,7 @@ cmd_totp(struct enroll *e, int argc, char **argv)
 		    kgw_strerror(r));
 		goto fail;
 	}
-	if ((r = kgw_totp_init()) != KGW_OK) {
+	if (kgw_totp_init() != KGW_OK) {
 		enroll_warn("cannot initialise liboath");
 		goto fail;
 	}

@@ -13,14 +13,15 @@
 
 #include "enroll.h"
 #include "kgw_user.h"
+#include "kgw_err.h"
+#include "kgw_str.h"
 
 static int
 copy_name(const char *name, char *out, size_t outlen)
 {
 	if (name == NULL || !kgw_username_valid(name) ||
-	    strlen(name) >= outlen)
+	    kgw_strcopy(out, outlen, name) != KGW_OK)
 		return -1;
-	(void)strcpy(out, name);
 	return 0;
 }
 

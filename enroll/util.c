@@ -15,6 +15,7 @@
 #include "enroll.h"
 #include "kgw_err.h"
 #include "kgw_user.h"
+#include "kgw_str.h"
 
 static void
 vmsg(const char *fmt, va_list ap)
@@ -159,9 +160,9 @@ enroll_config_path(struct enroll *e)
 	int n;
 
 	if (e->config[0] == '/') {
-		if (strlen(e->config) >= sizeof(e->config_abs))
+		if (kgw_strcopy(e->config_abs, sizeof(e->config_abs),
+		    e->config) != KGW_OK)
 			enroll_die("configuration path too long");
-		(void)strcpy(e->config_abs, e->config);
 		return;
 	}
 	slash = strrchr(e->config, '/');
@@ -175,7 +176,7 @@ enroll_config_path(struct enroll *e)
 	if (n < 0 || (size_t)n >= sizeof(dir))
 		enroll_die("configuration path too long");
 	if (dir[0] == '\0')
-		(void)strcpy(dir, "/");
+		(void)kgw_strcopy(dir, sizeof(dir), "/");
 	if (realpath(dir, real) == NULL)
 		enroll_die("%s: %s", dir, strerror(errno));
 	n = snprintf(e->config_abs, sizeof(e->config_abs), "%s%s%s", real,

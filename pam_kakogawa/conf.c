@@ -15,6 +15,7 @@
 #include "kgw_err.h"
 #include "kgw_num.h"
 #include "kgw_path.h"
+#include "kgw_str.h"
 
 struct parse_ctx {
 	const struct kgw_log *log;
@@ -37,9 +38,8 @@ set_path(const struct parse_ctx *p, const char *v, char *dst)
 {
 	if (v[0] != '/')
 		return bad(p, "path must be absolute");
-	if (strlen(v) >= KGW_PATH_MAX)
+	if (kgw_strcopy(dst, KGW_PATH_MAX, v) != KGW_OK)
 		return bad(p, "path too long");
-	(void)strcpy(dst, v);
 	return KGW_OK;
 }
 
@@ -59,11 +59,10 @@ static int
 set_issuer(const struct parse_ctx *p, const char *v, struct kgw_conf *c)
 {
 	/* The issuer prefixes the account label "issuer:user" in the URI. */
-	if (strlen(v) >= KGW_ISSUER_MAX)
-		return bad(p, "issuer too long");
 	if (strchr(v, ':') != NULL)
 		return bad(p, "issuer must not contain ':'");
-	(void)strcpy(c->issuer, v);
+	if (kgw_strcopy(c->issuer, sizeof(c->issuer), v) != KGW_OK)
+		return bad(p, "issuer too long");
 	return KGW_OK;
 }
 
@@ -151,9 +150,9 @@ void
 kgw_conf_defaults(struct kgw_conf *c)
 {
 	memset(c, 0, sizeof(*c));
-	(void)strcpy(c->store, KGW_STORE_DEFAULT);
-	(void)strcpy(c->key, KGW_KEY_DEFAULT);
-	(void)strcpy(c->issuer, "Kakogawa City");
+	(void)kgw_strcopy(c->store, sizeof(c->store), KGW_STORE_DEFAULT);
+	(void)kgw_strcopy(c->key, sizeof(c->key), KGW_KEY_DEFAULT);
+	(void)kgw_strcopy(c->issuer, sizeof(c->issuer), "Kakogawa City");
 	c->totp_algorithm = KGW_TOTP_SHA1;	/* what every phone app reads */
 	c->totp_digits = 6;
 	c->totp_window = 1;

@@ -133,7 +133,8 @@ derive(const struct kgw_key *key, const char *label, unsigned char out[32])
 
 	if (n + 1 > sizeof(info))
 		return KGW_ERR_INTERNAL;
-	memcpy(info, label, n);
+	/* Bytes, not a string: the 0x01 counter follows the label. */
+	memcpy(info, label, n);	/* NOLINT(bugprone-not-null-terminated-result) */
 	info[n] = 0x01;
 	if (HMAC(EVP_sha256(), key->bytes, (int)sizeof(key->bytes), info, n + 1,
 	    out, &outlen) != NULL && outlen == 32)

@@ -12,7 +12,7 @@
 #define KGW_KEY_DEFAULT "/etc/security/kakogawa.key"
 #define KGW_PATH_MAX 1024
 #define KGW_ISSUER_MAX 64
-#define KGW_CONF_SIZE_MAX (64 * 1024)
+#define KGW_CONF_SIZE_MAX ((size_t)64 * 1024)
 #define KGW_CONF_LINE_MAX 1024
 
 struct kgw_conf {

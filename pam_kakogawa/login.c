@@ -12,6 +12,7 @@
 
 #include "kgw_err.h"
 #include "kgw_login.h"
+#include "kgw_str.h"
 
 int
 kgw_login_begin(struct kgw_login *l, const struct kgw_log *log,
@@ -40,7 +41,7 @@ kgw_login_begin(struct kgw_login *l, const struct kgw_log *log,
 		l->user_rc = KGW_ERR_INVALID;
 		return KGW_OK;
 	}
-	(void)strcpy(l->user, user);
+	(void)kgw_strcopy(l->user, sizeof(l->user), user);	/* valid: fits */
 	r = kgw_store_get_user(l->store, user, &l->rec);
 	if (r == KGW_ERR_NOT_FOUND)
 		return KGW_OK;

@@ -19,6 +19,7 @@
 
 #include "kgw_err.h"
 #include "kgw_login.h"
+#include "kgw_str.h"
 
 #define PROMPT_PASSWORD "Password: "
 #define PROMPT_CODE "Verification code: "
@@ -78,15 +79,21 @@ item_for_log(pam_handle_t *pamh, int type, char out[ITEM_LOG_MAX])
 	size_t i;
 
 	if (pam_get_item(pamh, type, &v) != PAM_SUCCESS || v == NULL) {
-		(void)strcpy(out, "-");
+		(void)kgw_strcopy(out, ITEM_LOG_MAX, "-");
 		return;
 	}
 	s = v;
-	for (i = 0; i < ITEM_LOG_MAX - 1 && s[i] != '\0'; i++)
-		out[i] = (s[i] > ' ' && s[i] < 0x7f && s[i] != '=') ? s[i] : '?';
+	for (i = 0; i < ITEM_LOG_MAX - 1 && s[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)s[i];
+		bool plain = c > ' ' && c < 0x7f && c != '=';
+
+		out[i] = '?';
+		if (plain)
+			out[i] = s[i];
+	}
 	out[i] = '\0';
 	if (i == 0)
-		(void)strcpy(out, "-");
+		(void)kgw_strcopy(out, ITEM_LOG_MAX, "-");
 }
 
 static void

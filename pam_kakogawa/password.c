@@ -10,6 +10,7 @@
 
 #include "kgw_err.h"
 #include "kgw_password.h"
+#include "kgw_str.h"
 
 #define HASH_PREFIX "$y$"	/* yescrypt, Debian's default */
 
@@ -36,10 +37,9 @@ run_crypt(const char *password, const char *setting, char *out,
 	if ((cd = calloc(1, sizeof(*cd))) == NULL)
 		return KGW_ERR_NOMEM;
 	res = crypt_rn(password, setting, cd, (int)sizeof(*cd));
-	if (res != NULL && res[0] != '*' && strlen(res) < outlen) {
-		(void)strcpy(out, res);
+	if (res != NULL && res[0] != '*' &&
+	    kgw_strcopy(out, outlen, res) == KGW_OK)
 		r = KGW_OK;
-	}
 	OPENSSL_cleanse(cd, sizeof(*cd));
 	free(cd);
 	return r;
@@ -77,7 +77,7 @@ kgw_password_verify(const char *password, const char *hash)
 	}
 	if (!password_ok(password))
 		return KGW_ERR_DENIED;
-	if ((r = run_crypt(password, hash, out, sizeof(out))) != KGW_OK)
+	if (run_crypt(password, hash, out, sizeof(out)) != KGW_OK)
 		return KGW_ERR_DENIED;
 	n = strlen(hash);
 	r = (strlen(out) == n && CRYPTO_memcmp(out, hash, n) == 0) ?

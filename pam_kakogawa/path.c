@@ -15,6 +15,7 @@
 
 #include "kgw_err.h"
 #include "kgw_path.h"
+#include "kgw_str.h"
 
 static int
 check_owner_mode(const struct kgw_log *log, const char *path,
@@ -110,7 +111,8 @@ check_ancestors(const struct kgw_log *log, const char *path)
 
 	if ((r = check_one(log, "/", true, 0)) != KGW_OK)
 		return r;
-	(void)strcpy(buf, path);	/* length checked by check_syntax */
+	if (kgw_strcopy(buf, sizeof(buf), path) != KGW_OK)
+		return KGW_ERR_UNSAFE;
 	for (slash = strchr(buf + 1, '/'); slash != NULL;
 	    slash = strchr(slash + 1, '/')) {
 		*slash = '\0';

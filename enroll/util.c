@@ -193,7 +193,7 @@ enroll_open(struct enroll *e)
 
 	enroll_config_path(e);
 	if ((r = kgw_conf_load(&e->log, e->config_abs, &e->conf)) != KGW_OK) {
-		if (r == KGW_ERR_NOT_FOUND)
+		if (r == KGW_ERR_MISSING)
 			enroll_die("no configuration %s (see the init command)",
 			    e->config_abs);
 		enroll_die("cannot load configuration %s: %s", e->config_abs,

@@ -23,6 +23,7 @@ enum kgw_rc {
 	KGW_ERR_DISABLED = -17,
 	KGW_ERR_NO_FACTOR = -18, /* the factor is not enrolled */
 	KGW_ERR_CONV = -19,	/* the PAM conversation failed */
+	KGW_ERR_MISSING = -20,	/* a file we need does not exist */
 };
 
 /* A short English description of rc, for operators and logs. */

@@ -117,7 +117,7 @@ kgw_login_totp(struct kgw_login *l, const char *typed, time_t now)
 		goto out;
 	}
 	if ((r = kgw_totp_normalize(typed, t.digits, code)) != KGW_OK) {
-		l->totp_rc = r;
+		l->totp_rc = loaded == KGW_OK ? r : KGW_ERR_NO_FACTOR;
 		goto out;
 	}
 	r = kgw_totp_verify(&t, code, now, l->conf.totp_window,

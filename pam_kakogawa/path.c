@@ -57,7 +57,7 @@ check_one(const struct kgw_log *log, const char *path, bool want_dir,
 		int saved = errno;
 
 		kgw_log_err(log, "%s: %s", path, strerror(saved));
-		return saved == ENOENT ? KGW_ERR_NOT_FOUND : KGW_ERR_IO;
+		return saved == ENOENT ? KGW_ERR_MISSING : KGW_ERR_IO;
 	}
 	if (S_ISLNK(st.st_mode)) {
 		kgw_log_err(log, "%s: is a symbolic link", path);
@@ -189,7 +189,7 @@ kgw_path_read(const struct kgw_log *log, const char *path, int flags,
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		kgw_log_err(log, "%s: open: %s", path, strerror(errno));
-		r = errno == ENOENT ? KGW_ERR_NOT_FOUND : KGW_ERR_IO;
+		r = errno == ENOENT ? KGW_ERR_MISSING : KGW_ERR_IO;
 		goto fail;
 	}
 	/* Re-check what we opened, not what the name pointed to earlier. */

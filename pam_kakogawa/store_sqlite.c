@@ -451,6 +451,23 @@ store_create(const struct kgw_log *log, const char *path)
 	return r;
 }
 
+/* A file SQLite keeps beside the store (path + suffix), when it exists. */
+static int
+companion_check(const struct kgw_log *log, const char *path,
+    const char *suffix)
+{
+	char side[KGW_PATH_MAX + 8];
+	struct stat st;
+	int n;
+
+	n = snprintf(side, sizeof(side), "%s%s", path, suffix);
+	if (n < 0 || (size_t)n >= sizeof(side))
+		return KGW_ERR_UNSAFE;
+	if (lstat(side, &st) != 0 && errno == ENOENT)
+		return KGW_OK;	/* SQLite creates it 0600, like the store */
+	return kgw_path_check_file(log, side, KGW_PATH_PRIVATE);
+}
+
 /* The safe-path checks, and creation when asked: all before SQLite opens. */
 static int
 store_path_check(const struct kgw_log *log, const char *path, int flags)
@@ -481,7 +498,12 @@ store_path_check(const struct kgw_log *log, const char *path, int flags)
 			goto fail;
 	}
 	/* Password hashes and sealed secrets: no one else may even read. */
-	r = kgw_path_check_file(log, path, KGW_PATH_PRIVATE);
+	if ((r = kgw_path_check_file(log, path, KGW_PATH_PRIVATE)) != KGW_OK)
+		goto fail;
+	/* The WAL holds live rows and the -shm file its index: same rules. */
+	if ((r = companion_check(log, path, "-wal")) != KGW_OK)
+		goto fail;
+	r = companion_check(log, path, "-shm");
 fail:
 	return r;
 }

@@ -451,7 +451,7 @@ END_TEST
 START_TEST(test_missing)
 {
 	ck_assert_int_eq(kgw_path_check_file(&test_log, at(0, "none"), 0),
-	    KGW_ERR_NOT_FOUND);
+	    KGW_ERR_MISSING);
 	ck_assert_int_ne(kgw_path_check_dir(&test_log, at(0, "none")), KGW_OK);
 	ck_assert_int_ne(kgw_path_check_file(&test_log, at(1, "none/f"), 0),
 	    KGW_OK);

@@ -1,0 +1,48 @@
+# Shared helpers for the shell tests: TAP output and small checks.
+# Sourced, not run: `. "$(dirname "$0")/../lib.sh"`.
+
+tap_n=0
+tap_failed=0
+
+# The plan line; call once, before the first result.
+tap_plan() {
+	echo "1..$1"
+}
+
+# Skips the whole script (only before any result was printed).
+tap_skip_all() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+tap_ok() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $*"
+}
+
+tap_not_ok() {
+	tap_n=$((tap_n + 1))
+	tap_failed=1
+	echo "not ok $tap_n - $*"
+}
+
+# tap_check DESCRIPTION COMMAND...: one result from a command's status.
+tap_check() {
+	tap_desc=$1
+	shift
+	if "$@"; then
+		tap_ok "$tap_desc"
+	else
+		tap_not_ok "$tap_desc"
+	fi
+}
+
+# Copies standard input as TAP diagnostics ("# " lines).
+tap_diag() {
+	sed 's/^/# /'
+}
+
+# Exit status for the end of a script.
+tap_status() {
+	return "$tap_failed"
+}

@@ -5,7 +5,7 @@
  * users and secrets. Not a test: see bench/README for how to run it.
  *
  *   bench_login populate DIR USERS
- *   bench_login run DIR kakogawa|oath|ga success|wrong LOGINS WORKERS FIRST
+ *   bench_login run DIR kakogawa|oath|ga|permit success|wrong LOGINS WORKERS FIRST
  */
 #include <config.h>
 
@@ -89,6 +89,11 @@ write_pam_services(const char *dir)
 	(void)snprintf(path, sizeof(path), "%s/pam.d/kakogawa", dir);
 	(void)snprintf(text, sizeof(text), "auth required %s/pam_kakogawa.so "
 	    "config=%s/kakogawa.conf second_factor_only\n", BENCH_MODDIR, dir);
+	write_file(path, text, 0644);
+	/* The floor: what libpam alone costs per transaction. */
+	(void)snprintf(path, sizeof(path), "%s/pam.d/permit", dir);
+	(void)snprintf(text, sizeof(text), "auth required %s/pam_permit.so\n",
+	    BENCH_SYSMODDIR);
 	write_file(path, text, 0644);
 	(void)snprintf(path, sizeof(path), "%s/pam.d/oath", dir);
 	(void)snprintf(text, sizeof(text), "auth required %s/pam_oath.so "

@@ -15,6 +15,11 @@ for users in 1000 10000 100000; do
 	t0=$(date +%s)
 	"$bench" populate "$dir" "$users"
 	echo "== $users users (populated in $(( $(date +%s) - t0 )) s)"
+	out=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+	    --toggle-collect=bench_one_login "$bench" run "$dir" permit \
+	    success 50 1 0 2>&1)
+	ir=$(printf '%s\n' "$out" | awk '/Collected :/ {s += $NF} END {print s + 0}')
+	echo "pam_permit (libpam's own cost) callgrind_instructions_per_login=$((ir / 50))"
 	for service in kakogawa oath ga; do
 		"$bench" run "$dir" "$service" success "$logins" 1 0
 		"$bench" run "$dir" "$service" success "$logins" 2 "$logins"

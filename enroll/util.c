@@ -17,7 +17,7 @@
 #include "kgw_user.h"
 #include "kgw_str.h"
 
-static void
+static void __attribute__((format(printf, 1, 0)))
 vmsg(const char *fmt, va_list ap)
 {
 	(void)fflush(stdout);	/* keep stdout and stderr in order on a tty */

@@ -519,6 +519,44 @@ fail:
  */
 #define WAL_FRAMES_MAX 16
 
+/*
+ * Waiting for another login's write. SQLite's own handler sleeps 1, 2, 5,
+ * 10, 15, 20 ms...: a login that commits in a fraction of a millisecond
+ * would make the next one wait 1 ms at least and tens of ms at p99. We
+ * start at 100 us and double up to 2 ms, until busy_timeout has passed.
+ */
+#define BUSY_SLEEP_MIN_US 100
+#define BUSY_SLEEP_MAX_US 2000
+
+static int
+busy_wait(void *arg, int count)
+{
+	const struct sqlite_store *ss = arg;
+	long waited_us = 0, step = BUSY_SLEEP_MIN_US;
+	struct timespec ts;
+	int i;
+
+	/* The time already waited, from the same schedule. */
+	for (i = 0; i < count; i++) {
+		waited_us += step;
+		if (step < BUSY_SLEEP_MAX_US)
+			step = step * 2 > BUSY_SLEEP_MAX_US ? BUSY_SLEEP_MAX_US :
+			    step * 2;
+	}
+	if (waited_us >= (long)ss->busy_timeout * 1000)
+		return 0;	/* give up: the caller gets SQLITE_BUSY */
+	ts.tv_sec = 0;
+	ts.tv_nsec = step * 1000;
+	(void)nanosleep(&ts, NULL);
+	return 1;
+}
+
+static void
+busy_handler(struct sqlite_store *ss, bool wait)
+{
+	(void)sqlite3_busy_handler(ss->db, wait ? busy_wait : NULL, ss);
+}
+
 static int
 wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 {
@@ -527,10 +565,10 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 	if (frames < WAL_FRAMES_MAX)
 		return SQLITE_OK;
 	/* Never wait for other logins: whoever finds the store idle does it. */
-	(void)sqlite3_busy_timeout(db, 0);
+	busy_handler(ss, false);
 	(void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE,
 	    NULL, NULL);
-	(void)sqlite3_busy_timeout(db, ss->busy_timeout);
+	busy_handler(ss, true);
 	return SQLITE_OK;	/* the commit stands whatever happened here */
 }
 
@@ -567,7 +605,7 @@ db_open(struct sqlite_store *ss, unsigned busy_timeout)
 		goto fail;
 	}
 	ss->busy_timeout = busy_timeout > INT_MAX ? INT_MAX : (int)busy_timeout;
-	if ((rc = sqlite3_busy_timeout(ss->db, ss->busy_timeout)) != SQLITE_OK ||
+	if ((rc = sqlite3_busy_handler(ss->db, busy_wait, ss)) != SQLITE_OK ||
 	    (rc = sqlite3_db_config(ss->db, SQLITE_DBCONFIG_DEFENSIVE, 1,
 	    (int *)NULL)) != SQLITE_OK ||
 	    (rc = keep_wal(ss)) != SQLITE_OK) {

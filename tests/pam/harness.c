@@ -66,7 +66,7 @@ transcript_add(const char *s)
 	transcript[transcript_len] = '\0';
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 capture(int pri, const char *fmt, va_list ap)
 {
 	char line[2048];

@@ -80,6 +80,9 @@ read_hash(char hash[KGW_HASH_MAX])
 		explicit_bzero(hash, KGW_HASH_MAX);
 		return KGW_ERR_INVALID;
 	}
+	if (kgw_password_hash_legacy(hash))
+		enroll_warn("warning: an old, weak hash method; the person "
+		    "should set a new password soon");
 	return KGW_OK;
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -118,6 +119,8 @@ harden(void)
 	struct rlimit rl = { 0, 0 };
 
 	(void)setrlimit(RLIMIT_CORE, &rl);
+	/* No core, no ptrace by the same user: secrets pass through here. */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	(void)umask(077);
 	(void)setvbuf(stdout, stdout_buf, isatty(STDOUT_FILENO) ? _IOLBF :
 	    _IOFBF, sizeof(stdout_buf));

@@ -86,7 +86,9 @@ kgw_key_create(const struct kgw_log *log, const char *path)
 		r = KGW_ERR_IO;
 		goto out;
 	}
-	r = KGW_OK;
+	/* Without the directory's fsync a power cut could lose the key and
+	 * keep the secrets it sealed. */
+	r = kgw_path_sync_dir(log, dir);
 out:
 	if (fd >= 0 && close(fd) != 0 && r == KGW_OK)
 		r = KGW_ERR_IO;

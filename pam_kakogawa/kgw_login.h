@@ -53,6 +53,13 @@ void kgw_login_totp(struct kgw_login *l, const char *typed, time_t now);
  */
 int kgw_login_finish(struct kgw_login *l, bool need_password, time_t now);
 
+/*
+ * The conversation ended before the code was given. When the password was
+ * this module's to check (and so was tried), a known user's failure is
+ * counted: hanging up must not make password guessing free.
+ */
+void kgw_login_abandon(struct kgw_login *l, bool password_tried, time_t now);
+
 /* The account phase: KGW_OK, or why the known user may not log in now. */
 int kgw_login_account(struct kgw_login *l, time_t now);
 

@@ -2,6 +2,7 @@
 #ifndef KGW_PASSWORD_H
 #define KGW_PASSWORD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define KGW_HASH_MAX 256	/* bytes of a crypt(5) hash, NUL included */
@@ -20,5 +21,12 @@ int kgw_password_verify(const char *password, const char *hash);
 
 /* KGW_OK when hash is a crypt(5) hash libcrypt can check (for imports). */
 int kgw_password_hash_valid(const char *hash);
+
+/*
+ * True for a valid hash of a method crypt(5) calls legacy (DES, MD5...):
+ * accepted so that old accounts can be imported, but weak, and much
+ * faster to check than yescrypt, which shows in the login's timing.
+ */
+bool kgw_password_hash_legacy(const char *hash);
 
 #endif

@@ -12,12 +12,13 @@
 /*
  * Checks path and every directory above it: absolute, no symlink, owned by
  * root or by the effective user, not writable by group or others (a
- * root-owned sticky directory such as /tmp is accepted as an ancestor).
+ * root-owned sticky directory such as /tmp is accepted as an ancestor,
+ * never as the file's own directory).
  * The final component must be a regular file. Logs why on refusal.
  */
 int kgw_path_check_file(const struct kgw_log *log, const char *path, int flags);
 
-/* Same checks for a directory and its ancestors. */
+/* Same checks for a directory (no sticky grace) and its ancestors. */
 int kgw_path_check_dir(const struct kgw_log *log, const char *dir);
 
 /*
@@ -28,6 +29,9 @@ int kgw_path_check_dir(const struct kgw_log *log, const char *dir);
  */
 int kgw_path_read(const struct kgw_log *log, const char *path, int flags,
     size_t maxsize, unsigned char **buf, size_t *len);
+
+/* fsyncs a directory, so that a file just created in it survives a power cut. */
+int kgw_path_sync_dir(const struct kgw_log *log, const char *dir);
 
 /* Copies the directory part of path into out ("/a/b/c" gives "/a/b"). */
 int kgw_path_dirname(const char *path, char *out, size_t outlen);

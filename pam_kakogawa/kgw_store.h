@@ -60,13 +60,19 @@ bool kgw_user_locked(const struct kgw_user_rec *rec, int64_t now);
 
 /*
  * Login state, each change atomic (two logins racing: one wins).
- * totp_accept: records step as used if it is greater than the stored one
- * and clears the failure count; KGW_ERR_REPLAY otherwise.
+ * totp_accept is a login's final commit. It records step as used and
+ * clears the failures only if, at that instant, step is greater than the
+ * stored one, the user is enabled and not locked at now, and the sealed
+ * secret is still the one seen (the record read when the login began):
+ * a lock, disable, revoke or re-enrolment made by a concurrent session
+ * wins. Otherwise KGW_ERR_REPLAY, KGW_ERR_LOCKED, KGW_ERR_DISABLED,
+ * KGW_ERR_NO_FACTOR (secret changed) or KGW_ERR_NOT_FOUND.
  * fail_record: adds one failure (restarting the count when an earlier timed
  * lock has expired) and locks when the count reaches attempts; returns the
  * new count and whether the user is now locked.
  */
-int kgw_store_totp_accept(struct kgw_store *s, const char *name, int64_t step);
+int kgw_store_totp_accept(struct kgw_store *s,
+    const struct kgw_user_rec *seen, int64_t step, int64_t now);
 int kgw_store_fail_record(struct kgw_store *s, const char *name, int64_t now,
     unsigned attempts, unsigned lock_seconds, unsigned *count, bool *locked);
 

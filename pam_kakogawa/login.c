@@ -1,8 +1,10 @@
 /*
  * The login decision. Every path asks the same questions and does the same
  * expensive work (a yescrypt hash, TOTP candidates) whether or not the user
- * exists, so neither the conversation nor its cost tells users apart; the
- * verdict is reached only at the end, in kgw_login_finish.
+ * exists, so neither the conversation nor its cost tells users apart (an
+ * imported legacy hash is cheaper: the tool warns when one is imported);
+ * the verdict is reached only at the end, in kgw_login_finish, and the
+ * store re-checks lock, disable and secret when it commits.
  */
 #include <config.h>
 
@@ -191,13 +193,22 @@ kgw_login_finish(struct kgw_login *l, bool need_password, time_t now)
 	r = judge(l, need_password);
 	if (r == KGW_OK) {
 		/* Atomic: of two logins racing with one code, one wins. */
-		r = kgw_store_totp_accept(l->store, l->user, l->totp_step);
+		r = kgw_store_totp_accept(l->store, &l->rec, l->totp_step,
+		    (int64_t)now);
 		l->reason = r == KGW_OK ? "ok" : totp_reason(r);
 	}
-	/* Guesses count; refusals that are not guesses do not. */
-	if (r == KGW_ERR_DENIED || r == KGW_ERR_INVALID || r == KGW_ERR_REPLAY)
+	/* Guesses by a known user count; other refusals are not guesses. */
+	if (l->user_rc == KGW_OK && (r == KGW_ERR_DENIED ||
+	    r == KGW_ERR_INVALID || r == KGW_ERR_REPLAY))
 		count_failure(l, now);
 	return r;
+}
+
+void
+kgw_login_abandon(struct kgw_login *l, bool password_tried, time_t now)
+{
+	if (l->store != NULL && password_tried && l->user_rc == KGW_OK)
+		count_failure(l, now);
 }
 
 int

@@ -113,20 +113,6 @@ log_decision(pam_handle_t *pamh, const char *phase, const char *user,
 	    reason);
 }
 
-/* Asks one hidden question; *answer is the caller's to wipe and free. */
-static int
-ask(pam_handle_t *pamh, const char *prompt, char **answer)
-{
-	*answer = NULL;
-	if (pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, answer, "%s",
-	    prompt) != PAM_SUCCESS || *answer == NULL) {
-		free(*answer);
-		*answer = NULL;
-		return KGW_ERR_CONV;
-	}
-	return KGW_OK;
-}
-
 static void
 discard(char **secret)
 {
@@ -135,6 +121,19 @@ discard(char **secret)
 		free(*secret);
 		*secret = NULL;
 	}
+}
+
+/* Asks one hidden question; *answer is the caller's to wipe and free. */
+static int
+ask(pam_handle_t *pamh, const char *prompt, char **answer)
+{
+	*answer = NULL;
+	if (pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, answer, "%s",
+	    prompt) != PAM_SUCCESS || *answer == NULL) {
+		discard(answer);
+		return KGW_ERR_CONV;
+	}
+	return KGW_OK;
 }
 
 /* The password step: from an earlier module when asked to, else a prompt. */
@@ -179,14 +178,14 @@ check_code(pam_handle_t *pamh, struct kgw_login *l)
 	return KGW_OK;
 }
 
+/* log must outlive l: the store keeps a pointer to it until login_end. */
 static int
 authenticate(pam_handle_t *pamh, const struct options *o,
-    struct kgw_login *l, const char *user)
+    const struct kgw_log *log, struct kgw_login *l, const char *user)
 {
-	struct kgw_log log = { emit_syslog, pamh, o->debug };
 	int r;
 
-	if ((r = kgw_login_begin(l, &log, o->config, user,
+	if ((r = kgw_login_begin(l, log, o->config, user,
 	    time(NULL))) != KGW_OK) {
 		l->reason = kgw_reason(r);
 		return r;
@@ -196,8 +195,11 @@ authenticate(pam_handle_t *pamh, const struct options *o,
 	if (!o->second_factor_only &&
 	    (r = check_password(pamh, o, l)) != KGW_OK)
 		goto conv_failed;
-	if ((r = check_code(pamh, l)) != KGW_OK)
+	if ((r = check_code(pamh, l)) != KGW_OK) {
+		/* Hanging up after the password must not make guessing free. */
+		kgw_login_abandon(l, !o->second_factor_only, time(NULL));
 		goto conv_failed;
+	}
 	return kgw_login_finish(l, !o->second_factor_only, time(NULL));
 conv_failed:
 	l->reason = kgw_reason(r);
@@ -210,6 +212,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 {
 	struct kgw_login l;
 	struct options o;
+	struct kgw_log log;
 	const char *user = NULL;
 	int r;
 
@@ -218,12 +221,13 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	l.reason = kgw_reason(KGW_ERR_CONFIG);
 	if ((r = parse_options(pamh, argc, argv, &o)) != KGW_OK)
 		goto out;
+	log = (struct kgw_log){ emit_syslog, pamh, o.debug };
 	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL) {
 		r = KGW_ERR_CONV;
 		l.reason = kgw_reason(r);
 		goto out;
 	}
-	r = authenticate(pamh, &o, &l, user);
+	r = authenticate(pamh, &o, &log, &l, user);
 out:
 	log_decision(pamh, "auth", user, o.second_factor_only ? "totp" :
 	    "password,totp", r, l.reason);

@@ -58,30 +58,36 @@ kgw_password_hash(const char *password, char *out, size_t outlen)
 	return run_crypt(password, setting, out, outlen);
 }
 
+/*
+ * Every call runs crypt once, whatever it is given: an empty or oversized
+ * password, or no hash at all (a fresh yescrypt setting stands in), costs
+ * what a real check costs, so the time before the next prompt tells
+ * nobody whether the account exists or has a password.
+ */
 int
 kgw_password_verify(const char *password, const char *hash)
 {
 	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
 	char out[KGW_HASH_MAX];
+	bool usable = password_ok(password);
+	bool real = hash != NULL && hash[0] != '\0';
 	size_t n;
-	int r;
+	int r = KGW_ERR_DENIED;
 
-	if (hash == NULL || hash[0] == '\0') {
-		/* Same work as a real check, then refuse. */
+	if (!real) {
 		if (crypt_gensalt_rn(HASH_PREFIX, 0, NULL, 0, setting,
-		    (int)sizeof(setting)) != NULL)
-			(void)run_crypt(password_ok(password) ? password : "x",
-			    setting, out, sizeof(out));
-		OPENSSL_cleanse(out, sizeof(out));
-		return KGW_ERR_DENIED;
+		    (int)sizeof(setting)) == NULL)
+			return KGW_ERR_DENIED;
+		hash = setting;
 	}
-	if (!password_ok(password))
-		return KGW_ERR_DENIED;
-	if (run_crypt(password, hash, out, sizeof(out)) != KGW_OK)
-		return KGW_ERR_DENIED;
+	if (run_crypt(usable ? password : "x", hash, out, sizeof(out)) !=
+	    KGW_OK)
+		goto out;
 	n = strlen(hash);
-	r = (strlen(out) == n && CRYPTO_memcmp(out, hash, n) == 0) ?
-	    KGW_OK : KGW_ERR_DENIED;
+	if (real && usable && strlen(out) == n &&
+	    CRYPTO_memcmp(out, hash, n) == 0)
+		r = KGW_OK;
+out:
 	OPENSSL_cleanse(out, sizeof(out));
 	return r;
 }
@@ -119,4 +125,11 @@ kgw_password_hash_valid(const char *hash)
 	    strlen(out) != len)
 		return KGW_ERR_INVALID;
 	return KGW_OK;
+}
+
+bool
+kgw_password_hash_legacy(const char *hash)
+{
+	return kgw_password_hash_valid(hash) == KGW_OK &&
+	    crypt_checksalt(hash) != CRYPT_SALT_OK;
 }

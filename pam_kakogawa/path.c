@@ -17,6 +17,9 @@
 #include "kgw_path.h"
 #include "kgw_str.h"
 
+/* flags: KGW_PATH_PRIVATE, or STICKY_OK for a directory further up. */
+#define STICKY_OK 0x100
+
 static int
 check_owner_mode(const struct kgw_log *log, const char *path,
     const struct stat *st, int flags)
@@ -29,9 +32,11 @@ check_owner_mode(const struct kgw_log *log, const char *path,
 		return KGW_ERR_UNSAFE;
 	}
 	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		/* A root-owned sticky directory (/tmp) lets nobody else
-		 * rename or remove what we put in it. */
-		if (!(is_dir && st->st_uid == 0 &&
+		/* Above the file's own directory, a root-owned sticky one
+		 * (/tmp) lets nobody else rename what we put in it. The
+		 * file's own directory gets no such grace: others could
+		 * create the files SQLite adds beside the store. */
+		if (!(is_dir && (flags & STICKY_OK) != 0 && st->st_uid == 0 &&
 		    (st->st_mode & S_ISVTX) != 0)) {
 			kgw_log_err(log, "%s: writable by group or others "
 			    "(mode %04o)", path,
@@ -101,22 +106,29 @@ check_syntax(const struct kgw_log *log, const char *path)
 	return KGW_OK;
 }
 
-/* Checks "/" and every directory strictly above the last component. */
+/*
+ * Checks "/" and every directory strictly above the last component. When
+ * last_is_own, the last of them is the file's own directory and gets no
+ * sticky grace.
+ */
 static int
-check_ancestors(const struct kgw_log *log, const char *path)
+check_ancestors(const struct kgw_log *log, const char *path, bool last_is_own)
 {
 	char buf[PATH_MAX];
-	char *slash;
+	char *slash, *next;
 	int r;
 
-	if ((r = check_one(log, "/", true, 0)) != KGW_OK)
-		return r;
 	if (kgw_strcopy(buf, sizeof(buf), path) != KGW_OK)
 		return KGW_ERR_UNSAFE;
-	for (slash = strchr(buf + 1, '/'); slash != NULL;
-	    slash = strchr(slash + 1, '/')) {
+	slash = strchr(buf + 1, '/');
+	if ((r = check_one(log, "/", true,
+	    slash != NULL || !last_is_own ? STICKY_OK : 0)) != KGW_OK)
+		return r;
+	for (; slash != NULL; slash = next) {
+		next = strchr(slash + 1, '/');
 		*slash = '\0';
-		r = check_one(log, buf, true, 0);
+		r = check_one(log, buf, true,
+		    next != NULL || !last_is_own ? STICKY_OK : 0);
 		*slash = '/';
 		if (r != KGW_OK)
 			return r;
@@ -131,7 +143,7 @@ kgw_path_check_file(const struct kgw_log *log, const char *path, int flags)
 
 	if ((r = check_syntax(log, path)) != KGW_OK)
 		return r;
-	if ((r = check_ancestors(log, path)) != KGW_OK)
+	if ((r = check_ancestors(log, path, true)) != KGW_OK)
 		return r;
 	return check_one(log, path, false, flags);
 }
@@ -145,7 +157,7 @@ kgw_path_check_dir(const struct kgw_log *log, const char *dir)
 		return r;
 	if (strcmp(dir, "/") == 0)
 		return check_one(log, "/", true, 0);
-	if ((r = check_ancestors(log, dir)) != KGW_OK)
+	if ((r = check_ancestors(log, dir, false)) != KGW_OK)
 		return r;
 	return check_one(log, dir, true, 0);
 }
@@ -218,6 +230,21 @@ fail:
 	if (buf != NULL) {
 		explicit_bzero(buf, (size_t)st.st_size);
 		free(buf);
+	}
+	if (fd >= 0)
+		(void)close(fd);
+	return r;
+}
+
+int
+kgw_path_sync_dir(const struct kgw_log *log, const char *dir)
+{
+	int fd, r = KGW_OK;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) != 0) {
+		kgw_log_err(log, "%s: sync: %s", dir, strerror(errno));
+		r = KGW_ERR_IO;
 	}
 	if (fd >= 0)
 		(void)close(fd);

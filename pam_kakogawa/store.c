@@ -72,15 +72,19 @@ kgw_store_get_user(struct kgw_store *s, const char *name,
 }
 
 int
-kgw_store_totp_accept(struct kgw_store *s, const char *name, int64_t step)
+kgw_store_totp_accept(struct kgw_store *s, const struct kgw_user_rec *seen,
+    int64_t step, int64_t now)
 {
 	int r;
 
-	if ((r = check_name(s, name)) != KGW_OK)
+	if (seen == NULL)
+		return KGW_ERR_INTERNAL;
+	if ((r = check_name(s, seen->name)) != KGW_OK)
 		return r;
-	if (step < 0)
+	if (step < 0 || now < 0 || seen->totp_sealed_len == 0 ||
+	    seen->totp_sealed_len > KGW_SEALED_MAX)
 		return KGW_ERR_INVALID;
-	return s->ops->totp_accept(s, name, step);
+	return s->ops->totp_accept(s, seen, step, now);
 }
 
 int

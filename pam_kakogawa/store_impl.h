@@ -12,7 +12,8 @@ struct kgw_store_ops {
 	void (*close)(struct kgw_store *s);
 	int (*get_user)(struct kgw_store *s, const char *name,
 	    struct kgw_user_rec *rec);
-	int (*totp_accept)(struct kgw_store *s, const char *name, int64_t step);
+	int (*totp_accept)(struct kgw_store *s,
+	    const struct kgw_user_rec *seen, int64_t step, int64_t now);
 	int (*fail_record)(struct kgw_store *s, const char *name, int64_t now,
 	    unsigned attempts, unsigned lock_seconds, unsigned *count,
 	    bool *locked);

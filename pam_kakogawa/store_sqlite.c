@@ -500,10 +500,12 @@ store_path_check(const struct kgw_log *log, const char *path, int flags)
 	/* Password hashes and sealed secrets: no one else may even read. */
 	if ((r = kgw_path_check_file(log, path, KGW_PATH_PRIVATE)) != KGW_OK)
 		goto fail;
-	/* The WAL holds live rows and the -shm file its index: same rules. */
-	if ((r = companion_check(log, path, "-wal")) != KGW_OK)
+	/* The WAL holds live rows, the -shm file its index, and a -journal
+	 * left by a crash would be played back: same rules for all. */
+	if ((r = companion_check(log, path, "-wal")) != KGW_OK ||
+	    (r = companion_check(log, path, "-shm")) != KGW_OK)
 		goto fail;
-	r = companion_check(log, path, "-shm");
+	r = companion_check(log, path, "-journal");
 fail:
 	return r;
 }
@@ -650,29 +652,58 @@ fail:
 	return r;
 }
 
+/* Why totp_accept changed nothing: the row as it is now says. */
+static int
+accept_refusal(struct kgw_store *s, const struct kgw_user_rec *seen,
+    int64_t now)
+{
+	struct kgw_user_rec rec;
+	int r;
+
+	if ((r = sqlite_get_user(s, seen->name, &rec)) != KGW_OK)
+		goto out;
+	if (rec.disabled)
+		r = KGW_ERR_DISABLED;
+	else if (kgw_user_locked(&rec, now))
+		r = KGW_ERR_LOCKED;
+	else if (rec.totp_sealed_len != seen->totp_sealed_len ||
+	    memcmp(rec.totp_sealed, seen->totp_sealed, rec.totp_sealed_len) != 0)
+		r = KGW_ERR_NO_FACTOR;
+	else
+		r = KGW_ERR_REPLAY;
+out:
+	explicit_bzero(&rec, sizeof(rec));
+	return r;
+}
+
 /*
  * One statement, so one implicit transaction: of two logins racing with the
- * same code, exactly one changes the row. Clearing locked_until is right
- * only because callers refuse locked users before checking a code.
+ * same code, exactly one changes the row; and a lock, disable or new secret
+ * written by another session since this login began is seen here. Clearing
+ * locked_until only ever clears a lock that has expired.
  */
 static int
-sqlite_totp_accept(struct kgw_store *s, const char *name, int64_t step)
+sqlite_totp_accept(struct kgw_store *s, const struct kgw_user_rec *seen,
+    int64_t step, int64_t now)
 {
 	struct sqlite_store *ss = to_sqlite(s);
-	struct kgw_user_rec rec;
 	sqlite3_stmt *st = NULL;
 	int r;
 
+	/* Every condition is checked again here, at commit time. */
 	if ((r = db_prepare_user(ss, "UPDATE users SET totp_last_step = ?2,"
 	    " fail_count = 0, locked_until = 0"
-	    " WHERE name = ?1 AND totp_last_step < ?2", name, &st)) != KGW_OK ||
+	    " WHERE name = ?1 AND totp_last_step < ?2 AND disabled = 0"
+	    " AND (locked_until = 0 OR locked_until <= ?3)"
+	    " AND totp_secret = ?4", seen->name, &st)) != KGW_OK ||
 	    (r = bind_int(ss, st, 2, step)) != KGW_OK ||
+	    (r = bind_int(ss, st, 3, now)) != KGW_OK ||
+	    (r = bind_ok(ss, sqlite3_bind_blob(st, 4, seen->totp_sealed,
+	    (int)seen->totp_sealed_len, SQLITE_STATIC))) != KGW_OK ||
 	    (r = db_done(ss, st, "totp_accept")) != KGW_OK)
 		goto fail;
-	/* Nothing changed: a replay, unless there is no such user. */
-	if (sqlite3_changes(ss->db) != 1 &&
-	    (r = sqlite_get_user(s, name, &rec)) == KGW_OK)
-		r = KGW_ERR_REPLAY;
+	if (sqlite3_changes(ss->db) != 1)
+		r = accept_refusal(s, seen, now);
 fail:
 	sqlite3_finalize(st);
 	return r;
@@ -920,6 +951,7 @@ sqlite_list(struct kgw_store *s,
 	r = rc == SQLITE_DONE ? KGW_OK : db_fail(ss, "list", rc);
 fail:
 	sqlite3_finalize(st);
+	explicit_bzero(&rec, sizeof(rec));	/* hashes, sealed secrets */
 	return r;
 }
 

@@ -675,6 +675,8 @@ conv(int n, const struct pam_message **msg, struct pam_response **resp,
 
 		if (!is_prompt(msg[i]->msg_style))
 			continue;
+		if (st->l->before_answer != NULL)
+			st->l->before_answer(st->next_answer, st->l->hook_arg);
 		if (st->next_answer >= H_MAX_ANSWERS ||
 		    (a = st->l->answers[st->next_answer]) == NULL) {
 			free_responses(r, n);

@@ -64,6 +64,10 @@ struct h_login {
 	enum h_conv_mode conv;
 	size_t conv_at;		/* index of the first misbehaving prompt */
 	const char *authtok;	/* set by an earlier module (pam_set_items) */
+	/* Called before answering prompt index (0: password, 1: code), so a
+	 * test can act "during" a login, as a concurrent session would. */
+	void (*before_answer)(size_t index, void *arg);
+	void *hook_arg;
 	bool skip_account;
 	/* out */
 	int start_rc;

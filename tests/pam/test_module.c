@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -333,6 +334,102 @@ START_TEST(test_lockout)
 	h_code(alice.secret, h_step_with_margin(2), cur);
 	run(&L, "alice", alice.password, cur);
 	expect(&L, PAM_SUCCESS, PAM_SUCCESS, "ok");
+}
+END_TEST
+
+/* Hooks that act while alice's login waits at her code prompt. */
+static void
+lock_meanwhile(size_t index, void *arg)
+{
+	const char *bad = arg;
+	struct h_login *other;
+	pid_t pid;
+	int status, i;
+
+	if (index != 1)
+		return;
+	/* Other sessions fail three times (own process: own PAM state). */
+	if ((pid = fork()) == 0) {
+		if ((other = calloc(1, sizeof(*other))) == NULL)
+			_exit(2);
+		for (i = 0; i < 3; i++) {
+			other->user = "alice";
+			other->answers[0] = alice.password;
+			other->answers[1] = bad;
+			h_login(&D, other);
+			if (other->auth_rc != PAM_AUTH_ERR)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	ck_assert_int_gt(pid, 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void
+disable_meanwhile(size_t index, void *arg)
+{
+	(void)arg;
+	if (index == 1)
+		cli_ok(NULL, "disable", "alice", NULL);
+}
+
+/*
+ * A session that began before the account was locked or disabled must
+ * not succeed, nor clear the lock: otherwise many parallel sessions get
+ * many guesses per lockout (found by review, reproduced here).
+ */
+START_TEST(test_state_changed_during_login)
+{
+	char cur[16], bad[16];
+	int64_t step;
+
+	reconfigure(3, 600);
+	step = h_step_with_margin(6);
+	h_code(alice.secret, step, cur);
+	wrong_code(alice.secret, step, bad);
+	memset(&L, 0, sizeof(L));
+	L.user = "alice";
+	L.answers[0] = alice.password;
+	L.answers[1] = cur;
+	L.before_answer = lock_meanwhile;
+	L.hook_arg = bad;
+	h_login(&D, &L);
+	expect(&L, PAM_AUTH_ERR, PAM_PERM_DENIED, "locked");
+	/* Still locked: the right code, in a new session, is refused. */
+	run(&L, "alice", alice.password, cur);
+	expect(&L, PAM_AUTH_ERR, PAM_PERM_DENIED, "locked");
+	cli_ok(NULL, "unlock", "alice", NULL);
+	memset(&L, 0, sizeof(L));
+	L.user = "alice";
+	L.answers[0] = alice.password;
+	L.answers[1] = cur;
+	L.before_answer = disable_meanwhile;
+	h_login(&D, &L);
+	expect(&L, PAM_AUTH_ERR, PAM_PERM_DENIED, "disabled");
+}
+END_TEST
+
+/* Hanging up at the code prompt still costs a password guess. */
+START_TEST(test_hangup_after_password_counts)
+{
+	char cur[16];
+	int i;
+
+	reconfigure(2, 600);
+	for (i = 0; i < 2; i++) {
+		memset(&L, 0, sizeof(L));
+		L.user = "alice";
+		L.answers[0] = "a-wrong-password";
+		L.conv = H_CONV_ERR;
+		L.conv_at = 1;
+		h_login(&D, &L);
+		expect(&L, PAM_AUTH_ERR, ANY, "conversation");
+	}
+	h_code(alice.secret, h_step_with_margin(2), cur);
+	run(&L, "alice", alice.password, cur);
+	expect(&L, PAM_AUTH_ERR, PAM_PERM_DENIED, "locked");
 }
 END_TEST
 
@@ -914,6 +1011,8 @@ module_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_lockout);
+	tcase_add_test(tc, test_state_changed_during_login);
+	tcase_add_test(tc, test_hangup_after_password_counts);
 	tcase_add_test(tc, test_lockout_expiry);
 	suite_add_tcase(s, tc);
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kgw_err.h"
 #include "kgw_password.h"
@@ -30,6 +31,65 @@ make_hash(const char *password, const char *setting, char *out, size_t len)
 	free(cd);
 	return ok;
 }
+
+START_TEST(test_hash_legacy)
+{
+	char hash[KGW_HASH_MAX];
+
+	/* DES: importable, but flagged. */
+	ck_assert_int_eq(kgw_password_hash_valid("abJnggxhB/yWI"), KGW_OK);
+	ck_assert(kgw_password_hash_legacy("abJnggxhB/yWI"));
+	ck_assert_int_eq(kgw_password_hash("pw-for-legacy", hash,
+	    sizeof(hash)), KGW_OK);
+	ck_assert(!kgw_password_hash_legacy(hash));
+	ck_assert(!kgw_password_hash_legacy("not a hash"));
+}
+END_TEST
+
+static double
+seconds_to_verify(const char *password, const char *hash)
+{
+	struct timespec a, b;
+	double best = 1e9;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(clock_gettime(CLOCK_MONOTONIC, &a), 0);
+		(void)kgw_password_verify(password, hash);
+		ck_assert_int_eq(clock_gettime(CLOCK_MONOTONIC, &b), 0);
+		if ((double)(b.tv_sec - a.tv_sec) +
+		    (double)(b.tv_nsec - a.tv_nsec) / 1e9 < best)
+			best = (double)(b.tv_sec - a.tv_sec) +
+			    (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+	}
+	return best;
+}
+
+/*
+ * Not a speed target but a security property: an empty or oversized
+ * password, or no hash at all, must cost a yescrypt hash like a real
+ * check does, or the delay before the next prompt tells accounts apart.
+ * The broken code answered in microseconds, a yescrypt takes tens of
+ * milliseconds: the 5x margin cannot be crossed by machine noise.
+ */
+START_TEST(test_verify_same_cost)
+{
+	char hash[KGW_HASH_MAX], big[KGW_PASSWORD_MAX + 8];
+	double real;
+
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ck_assert_int_eq(kgw_password_hash("the-real-one", hash, sizeof(hash)),
+	    KGW_OK);
+	real = seconds_to_verify("a-wrong-one", hash);
+	ck_assert_msg(seconds_to_verify("", hash) > real / 5,
+	    "an empty password answered too fast");
+	ck_assert_msg(seconds_to_verify(big, hash) > real / 5,
+	    "an oversized password answered too fast");
+	ck_assert_msg(seconds_to_verify("a-wrong-one", NULL) > real / 5,
+	    "a missing hash answered too fast");
+}
+END_TEST
 
 START_TEST(test_hash_verify)
 {
@@ -333,6 +393,8 @@ password_suite(void)
 	tc = tcase_create("hash");
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_hash_verify);
+	tcase_add_test(tc, test_hash_legacy);
+	tcase_add_test(tc, test_verify_same_cost);
 	tcase_add_test(tc, test_hash_salted);
 	tcase_add_test(tc, test_hash_utf8_and_long);
 	tcase_add_test(tc, test_hash_too_long);

@@ -121,7 +121,9 @@ START_TEST(test_tmp_as_ancestor)
 	make_file(at(0, "f"), "x", 0600);
 	ck_assert_int_eq(kgw_path_check_file(&test_log, at(0, "f"),
 	    KGW_PATH_PRIVATE), KGW_OK);
-	ck_assert_int_eq(kgw_path_check_dir(&test_log, "/tmp"), KGW_OK);
+	/* As the directory files are put in, /tmp is refused: others could
+	 * create the names SQLite would add beside a store. */
+	ck_assert_int_eq(kgw_path_check_dir(&test_log, "/tmp"), KGW_ERR_UNSAFE);
 }
 END_TEST
 
@@ -295,12 +297,22 @@ END_TEST
 START_TEST(test_sticky_dir)
 {
 	make_dir(at(0, "sticky"), 01777);
+	make_dir(at(1, "sticky/own"), 0700);
 	make_file(at(1, "sticky/f"), "x", 0644);
+	make_file(at(2, "sticky/own/f"), "x", 0644);
 	if (geteuid() == 0) {
+		/* Root's sticky directory: fine above, not as the file's own. */
 		ck_assert_int_eq(kgw_path_check_file(&test_log,
-		    at(1, "sticky/f"), 0), KGW_OK);
+		    at(2, "sticky/own/f"), 0), KGW_OK);
+		ck_assert_int_eq(kgw_path_check_file(&test_log,
+		    at(1, "sticky/f"), 0), KGW_ERR_UNSAFE);
+		ck_assert_int_eq(kgw_path_check_dir(&test_log,
+		    at(1, "sticky")), KGW_ERR_UNSAFE);
 		ck_assert_int_eq(lchown(at(0, "sticky"), OTHER_UID, OTHER_UID),
 		    0);
+		/* Another user's sticky directory: not even above. */
+		ck_assert_int_eq(kgw_path_check_file(&test_log,
+		    at(2, "sticky/own/f"), 0), KGW_ERR_UNSAFE);
 	}
 	ck_assert_int_eq(kgw_path_check_file(&test_log, at(1, "sticky/f"), 0),
 	    KGW_ERR_UNSAFE);

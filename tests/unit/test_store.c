@@ -229,6 +229,29 @@ sealed_fill(unsigned char *buf, size_t len, unsigned char seed)
 		buf[i] = (unsigned char)(seed + i * 7);
 }
 
+/* A login's final commit, as login.c makes it: with the record it read. */
+static int
+accept_now(struct kgw_store *s, const char *name, int64_t step)
+{
+	struct kgw_user_rec rec;
+	int r;
+
+	if ((r = kgw_store_get_user(s, name, &rec)) != KGW_OK)
+		return r;
+	return kgw_store_totp_accept(s, &rec, step, (int64_t)time(NULL));
+}
+
+/* Gives a user a (fake) sealed TOTP secret, as `totp` would. */
+static void
+enrol_totp(struct kgw_store *s, const char *name, int seed)
+{
+	unsigned char sealed[45];
+
+	sealed_fill(sealed, sizeof(sealed), seed);
+	ck_assert_int_eq(kgw_store_set_totp(s, name, sealed, sizeof(sealed),
+	    KGW_TOTP_SHA1, 6, OP1), KGW_OK);
+}
+
 START_TEST(test_create_reopen)
 {
 	struct kgw_store *s = store_with_alice();
@@ -347,7 +370,7 @@ START_TEST(test_set_totp)
 	    &locked), KGW_OK);
 	ck_assert_int_eq(kgw_store_set_totp(s, "alice", sealed, sizeof(sealed),
 	    KGW_TOTP_SHA256, 8, OP1), KGW_OK);
-	ck_assert_int_eq(kgw_store_totp_accept(s, "alice", 500), KGW_OK);
+	ck_assert_int_eq(accept_now(s, "alice", 500), KGW_OK);
 	ck_assert_int_eq(get(s, "alice").totp_last_step, 500);
 	/* A new secret forgets the used step but not the failures. */
 	ck_assert_int_eq(kgw_store_fail_record(s, "alice", 1000, 5, 60, &count,
@@ -379,7 +402,7 @@ START_TEST(test_revoke)
 	ck_assert_int_eq(kgw_store_set_password(s, "alice", hash, OP1), KGW_OK);
 	ck_assert_int_eq(kgw_store_set_totp(s, "alice", sealed, sizeof(sealed),
 	    KGW_TOTP_SHA1, 6, OP1), KGW_OK);
-	ck_assert_int_eq(kgw_store_totp_accept(s, "alice", 77), KGW_OK);
+	ck_assert_int_eq(accept_now(s, "alice", 77), KGW_OK);
 	ck_assert_int_eq(kgw_store_revoke(s, "alice", KGW_FACTOR_PASSWORD, OP2),
 	    KGW_OK);
 	rec = get(s, "alice");
@@ -515,36 +538,87 @@ START_TEST(test_totp_accept)
 	unsigned count;
 	bool locked;
 
-	ck_assert_int_eq(kgw_store_totp_accept(s, "alice", 0), KGW_OK);
-	ck_assert_int_eq(kgw_store_totp_accept(s, "alice", 0), KGW_ERR_REPLAY);
-	ck_assert_int_eq(kgw_store_totp_accept(s, "alice", 100), KGW_OK);
-	ck_assert_int_eq(kgw_store_totp_accept(s, "alice", 100),
+	enrol_totp(s, "alice", 1);
+	ck_assert_int_eq(accept_now(s, "alice", 0), KGW_OK);
+	ck_assert_int_eq(accept_now(s, "alice", 0), KGW_ERR_REPLAY);
+	ck_assert_int_eq(accept_now(s, "alice", 100), KGW_OK);
+	ck_assert_int_eq(accept_now(s, "alice", 100),
 	    KGW_ERR_REPLAY);
-	ck_assert_int_eq(kgw_store_totp_accept(s, "alice", 99), KGW_ERR_REPLAY);
+	ck_assert_int_eq(accept_now(s, "alice", 99), KGW_ERR_REPLAY);
 	ck_assert_int_eq(get(s, "alice").totp_last_step, 100);
 	ck_assert_int_eq(kgw_store_fail_record(s, "alice", 1000, 5, 60, &count,
 	    &locked), KGW_OK);
-	ck_assert_int_eq(kgw_store_totp_accept(s, "alice", 101), KGW_OK);
+	ck_assert_int_eq(accept_now(s, "alice", 101), KGW_OK);
 	ck_assert_int_eq(get(s, "alice").totp_last_step, 101);
 	ck_assert_uint_eq(get(s, "alice").fail_count, 0);
-	ck_assert_int_eq(kgw_store_totp_accept(s, "bob", 200),
+	ck_assert_int_eq(accept_now(s, "bob", 200),
 	    KGW_ERR_NOT_FOUND);
 	/* Login state is not a helpdesk change. */
-	check_changes(s, "alice", "add@" OP1);
+	check_changes(s, "alice", "add@" OP1 ",totp@" OP1);
 	kgw_store_close(&s);
 }
 END_TEST
 
 /* Two handles are two connections, as two logins in two processes. */
+/*
+ * The final commit re-checks what the login saw at its start: a session
+ * that began before a lock, a disable or a re-enrolment must not succeed,
+ * and must not clear the lock (the race a parallel guesser would use).
+ */
+START_TEST(test_totp_accept_rechecks)
+{
+	struct kgw_store *s = store_with_alice();
+	struct kgw_user_rec seen;
+	int64_t now = (int64_t)time(NULL);
+	unsigned count;
+	bool locked;
+
+	enrol_totp(s, "alice", 1);
+	seen = get(s, "alice");
+	/* Locked by other sessions meanwhile. */
+	ck_assert_int_eq(kgw_store_fail_record(s, "alice", now, 1, 600, &count,
+	    &locked), KGW_OK);
+	ck_assert(locked);
+	ck_assert_int_eq(kgw_store_totp_accept(s, &seen, 10, now),
+	    KGW_ERR_LOCKED);
+	ck_assert_int_eq(get(s, "alice").locked_until, now + 600);
+	ck_assert_uint_eq(get(s, "alice").fail_count, 1);
+	/* An expired lock no longer stands in the way. */
+	ck_assert_int_eq(kgw_store_totp_accept(s, &seen, 10, now + 601), KGW_OK);
+	ck_assert_int_eq(get(s, "alice").locked_until, 0);
+	/* Disabled meanwhile. */
+	seen = get(s, "alice");
+	ck_assert_int_eq(kgw_store_set_disabled(s, "alice", true, OP1), KGW_OK);
+	ck_assert_int_eq(kgw_store_totp_accept(s, &seen, 11, now),
+	    KGW_ERR_DISABLED);
+	ck_assert_int_eq(kgw_store_set_disabled(s, "alice", false, OP1), KGW_OK);
+	/* Re-enrolled meanwhile: the old secret's code no longer counts. */
+	seen = get(s, "alice");
+	enrol_totp(s, "alice", 2);
+	ck_assert_int_eq(kgw_store_totp_accept(s, &seen, 12, now),
+	    KGW_ERR_NO_FACTOR);
+	/* Revoked meanwhile. */
+	ck_assert_int_eq(kgw_store_revoke(s, "alice", KGW_FACTOR_TOTP, OP1),
+	    KGW_OK);
+	ck_assert_int_eq(kgw_store_totp_accept(s, &seen, 13, now),
+	    KGW_ERR_NO_FACTOR);
+	ck_assert_int_eq(get(s, "alice").totp_last_step, -1);
+	kgw_store_close(&s);
+}
+END_TEST
+
 START_TEST(test_totp_accept_two_handles)
 {
 	struct kgw_store *a = store_with_alice();
-	struct kgw_store *b = store_open(0);
+	struct kgw_store *b;
 
-	ck_assert_int_eq(kgw_store_totp_accept(a, "alice", 7), KGW_OK);
-	ck_assert_int_eq(kgw_store_totp_accept(b, "alice", 7), KGW_ERR_REPLAY);
-	ck_assert_int_eq(kgw_store_totp_accept(b, "alice", 8), KGW_OK);
-	ck_assert_int_eq(kgw_store_totp_accept(a, "alice", 8), KGW_ERR_REPLAY);
+	enrol_totp(a, "alice", 1);
+	b = store_open(0);
+
+	ck_assert_int_eq(accept_now(a, "alice", 7), KGW_OK);
+	ck_assert_int_eq(accept_now(b, "alice", 7), KGW_ERR_REPLAY);
+	ck_assert_int_eq(accept_now(b, "alice", 8), KGW_OK);
+	ck_assert_int_eq(accept_now(a, "alice", 8), KGW_ERR_REPLAY);
 	kgw_store_close(&a);
 	kgw_store_close(&b);
 }
@@ -584,7 +658,7 @@ race(int (*fn)(struct kgw_store *s))
 static int
 race_accept(struct kgw_store *s)
 {
-	int r = kgw_store_totp_accept(s, "alice", 42);
+	int r = accept_now(s, "alice", 42);
 
 	return r == KGW_OK ? 0 : r == KGW_ERR_REPLAY ? 1 : 2;
 }
@@ -604,6 +678,7 @@ START_TEST(test_race_processes)
 {
 	struct kgw_store *s = store_with_alice();
 
+	enrol_totp(s, "alice", 1);
 	kgw_store_close(&s);
 	ck_assert_int_eq(race(race_accept), 1);
 	ck_assert_int_eq(race(race_fail), RACERS);
@@ -909,6 +984,7 @@ START_TEST(test_busy)
 	unsigned count;
 	bool locked;
 
+	enrol_totp(s, "alice", 1);
 	kgw_store_close(&s);
 	conf.busy_timeout = 50;
 	s = store_open(0);
@@ -916,13 +992,13 @@ START_TEST(test_busy)
 	raw_exec(db, "BEGIN IMMEDIATE");
 	ck_assert_int_eq(kgw_store_fail_record(s, "alice", 1000, 3, 60, &count,
 	    &locked), KGW_ERR_BUSY);
-	ck_assert_int_eq(kgw_store_totp_accept(s, "alice", 5), KGW_ERR_BUSY);
+	ck_assert_int_eq(accept_now(s, "alice", 5), KGW_ERR_BUSY);
 	ck_assert_int_eq(kgw_store_unlock(s, "alice", OP1), KGW_ERR_BUSY);
 	ck_assert_ptr_nonnull(strstr(logbuf, "store failed"));
 	raw_exec(db, "ROLLBACK");
 	raw_close(db);
 	ck_assert_int_eq(kgw_store_unlock(s, "alice", OP1), KGW_OK);
-	check_changes(s, "alice", "add@" OP1 ",unlock@" OP1);
+	check_changes(s, "alice", "add@" OP1 ",totp@" OP1 ",unlock@" OP1);
 	kgw_store_close(&s);
 }
 END_TEST
@@ -952,6 +1028,7 @@ main(void)
 	tcase_add_test(tc, test_list);
 	tcase_add_test(tc, test_totp_accept);
 	tcase_add_test(tc, test_totp_accept_two_handles);
+	tcase_add_test(tc, test_totp_accept_rechecks);
 	tcase_add_test(tc, test_race_processes);
 	tcase_add_test(tc, test_fail_timed_lock);
 	tcase_add_test(tc, test_fail_relock_after_expiry);

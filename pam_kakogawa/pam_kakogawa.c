@@ -206,6 +206,26 @@ conv_failed:
 	return r;
 }
 
+/* What both phases do first: options, the log sink, the user's name. */
+static int
+prepare(pam_handle_t *pamh, int argc, const char **argv, struct options *o,
+    struct kgw_log *log, struct kgw_login *l, const char **user)
+{
+	int r;
+
+	memset(l, 0, sizeof(*l));
+	*user = NULL;
+	l->reason = kgw_reason(KGW_ERR_CONFIG);
+	if ((r = parse_options(pamh, argc, argv, o)) != KGW_OK)
+		return r;
+	*log = (struct kgw_log){ emit_syslog, pamh, o->debug };
+	if (pam_get_user(pamh, user, NULL) != PAM_SUCCESS || *user == NULL) {
+		l->reason = kgw_reason(KGW_ERR_CONV);
+		return KGW_ERR_CONV;
+	}
+	return KGW_OK;
+}
+
 PAM_EXTERN int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
     const char **argv)
@@ -213,22 +233,12 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	struct kgw_login l;
 	struct options o;
 	struct kgw_log log;
-	const char *user = NULL;
+	const char *user;
 	int r;
 
 	(void)flags;
-	memset(&l, 0, sizeof(l));
-	l.reason = kgw_reason(KGW_ERR_CONFIG);
-	if ((r = parse_options(pamh, argc, argv, &o)) != KGW_OK)
-		goto out;
-	log = (struct kgw_log){ emit_syslog, pamh, o.debug };
-	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL) {
-		r = KGW_ERR_CONV;
-		l.reason = kgw_reason(r);
-		goto out;
-	}
-	r = authenticate(pamh, &o, &log, &l, user);
-out:
+	if ((r = prepare(pamh, argc, argv, &o, &log, &l, &user)) == KGW_OK)
+		r = authenticate(pamh, &o, &log, &l, user);
 	log_decision(pamh, "auth", user, o.second_factor_only ? "totp" :
 	    "password,totp", r, l.reason);
 	kgw_login_end(&l);
@@ -264,20 +274,12 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct kgw_login l;
 	struct options o;
 	struct kgw_log log;
-	const char *user = NULL;
+	const char *user;
 	int r;
 
 	(void)flags;
-	memset(&l, 0, sizeof(l));
-	l.reason = kgw_reason(KGW_ERR_CONFIG);
-	if ((r = parse_options(pamh, argc, argv, &o)) != KGW_OK)
+	if ((r = prepare(pamh, argc, argv, &o, &log, &l, &user)) != KGW_OK)
 		goto out;
-	log = (struct kgw_log){ emit_syslog, pamh, o.debug };
-	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL) {
-		r = KGW_ERR_CONV;
-		l.reason = kgw_reason(r);
-		goto out;
-	}
 	if ((r = kgw_login_begin(&l, &log, o.config, user,
 	    time(NULL))) != KGW_OK) {
 		l.reason = kgw_reason(r);

@@ -1,7 +1,6 @@
 /*
- * The store key and AES-256-GCM sealing through OpenSSL. The key file is
- * never used directly: HKDF-Expand derives one subkey per purpose, so the
- * audit trail (a later user of the same key) never shares one with sealing.
+ * The store key and AES-256-GCM sealing through OpenSSL. The key file's
+ * first half seals; its second half is for MACs only (kgw_crypto.h).
  */
 #include <config.h>
 
@@ -16,7 +15,6 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "kgw_crypto.h"
@@ -26,6 +24,7 @@
 #define SEAL_VERSION 1
 #define SEAL_LABEL "kakogawa seal v1"
 #define AAD_MAX 256
+#define SEAL_KEY(key) ((key)->bytes)	/* the first KGW_KEY_PART bytes */
 
 int
 kgw_random(void *buf, size_t len)
@@ -108,7 +107,7 @@ kgw_key_load(const struct kgw_log *log, const char *path, struct kgw_key *key)
 	if (r != KGW_OK)
 		return r;
 	if (len != KGW_KEY_LEN) {
-		kgw_log_err(log, "%s: key file must hold %d bytes", path,
+		kgw_log_err(log, "%s: key file must hold %zu bytes", path,
 		    KGW_KEY_LEN);
 		r = KGW_ERR_CRYPTO;
 	} else {
@@ -116,32 +115,6 @@ kgw_key_load(const struct kgw_log *log, const char *path, struct kgw_key *key)
 	}
 	OPENSSL_cleanse(buf, len);
 	free(buf);
-	return r;
-}
-
-/*
- * HKDF-Expand-SHA256(PRK = key, info = label, L = 32) of RFC 5869, which
- * for one block is HMAC(key, label || 0x01). The key file is already 32
- * uniformly random bytes, so the Extract step is skipped (RFC 5869, 3.3).
- * HMAC() costs a fifth of a fetched EVP_KDF, and this runs on every login.
- */
-static int
-derive(const struct kgw_key *key, const char *label, unsigned char out[32])
-{
-	unsigned char info[64];
-	unsigned int outlen = 0;
-	size_t n = strlen(label);
-	int r = KGW_ERR_CRYPTO;
-
-	if (n + 1 > sizeof(info))
-		return KGW_ERR_INTERNAL;
-	/* Bytes, not a string: the 0x01 counter follows the label. */
-	memcpy(info, label, n);	/* NOLINT(bugprone-not-null-terminated-result) */
-	info[n] = 0x01;
-	if (HMAC(EVP_sha256(), key->bytes, (int)sizeof(key->bytes), info, n + 1,
-	    out, &outlen) != NULL && outlen == 32)
-		r = KGW_OK;
-	OPENSSL_cleanse(info, sizeof(info));
 	return r;
 }
 
@@ -168,19 +141,16 @@ build_aad(const char *purpose, const char *user, unsigned char *aad,
 
 /* One GCM pass: encrypt (enc=1) or decrypt (enc=0) n bytes in to out. */
 static int
-gcm(int enc, const unsigned char k[32], const unsigned char *nonce,
+gcm(int enc, const unsigned char k[KGW_KEY_PART], const unsigned char *nonce,
     const unsigned char *aad, size_t aadlen, const unsigned char *in,
     size_t n, unsigned char *out, unsigned char *tag)
 {
-	EVP_CIPHER *cipher = NULL;
 	EVP_CIPHER_CTX *ctx = NULL;
 	int len, ok = 0;
 
-	/* An explicit fetch costs a fifth of EVP_aes_256_gcm()'s implicit one. */
-	if (n > INT32_MAX || (ctx = EVP_CIPHER_CTX_new()) == NULL ||
-	    (cipher = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL)) == NULL)
+	if (n > INT32_MAX || (ctx = EVP_CIPHER_CTX_new()) == NULL)
 		goto out;
-	if (EVP_CipherInit_ex2(ctx, cipher, k, nonce, enc, NULL) != 1 ||
+	if (EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, k, nonce, enc) != 1 ||
 	    EVP_CipherUpdate(ctx, NULL, &len, aad, (int)aadlen) != 1 ||
 	    EVP_CipherUpdate(ctx, out, &len, in, (int)n) != 1)
 		goto out;
@@ -195,7 +165,6 @@ gcm(int enc, const unsigned char k[32], const unsigned char *nonce,
 	ok = 1;
 out:
 	EVP_CIPHER_CTX_free(ctx);
-	EVP_CIPHER_free(cipher);
 	if (ok)
 		return KGW_OK;
 	return enc ? KGW_ERR_CRYPTO : KGW_ERR_TAMPERED;
@@ -206,7 +175,7 @@ kgw_seal(const struct kgw_key *key, const char *purpose, const char *user,
     const unsigned char *pt, size_t ptlen, unsigned char *out, size_t outcap,
     size_t *outlen)
 {
-	unsigned char aad[AAD_MAX], k[32];
+	unsigned char aad[AAD_MAX];
 	size_t aadlen;
 	int r;
 
@@ -216,17 +185,13 @@ kgw_seal(const struct kgw_key *key, const char *purpose, const char *user,
 		return KGW_ERR_INVALID;
 	if ((r = build_aad(purpose, user, aad, &aadlen)) != KGW_OK)
 		return r;
-	if ((r = derive(key, SEAL_LABEL, k)) != KGW_OK)
-		goto out;
 	out[0] = SEAL_VERSION;
 	if ((r = kgw_random(out + 1, KGW_SEAL_NONCE)) != KGW_OK)
-		goto out;
-	r = gcm(1, k, out + 1, aad, aadlen, pt, ptlen,
+		return r;
+	r = gcm(1, SEAL_KEY(key), out + 1, aad, aadlen, pt, ptlen,
 	    out + 1 + KGW_SEAL_NONCE, out + 1 + KGW_SEAL_NONCE + ptlen);
 	if (r == KGW_OK)
 		*outlen = ptlen + KGW_SEAL_OVERHEAD;
-out:
-	OPENSSL_cleanse(k, sizeof(k));
 	return r;
 }
 
@@ -235,7 +200,7 @@ kgw_unseal(const struct kgw_key *key, const char *purpose, const char *user,
     const unsigned char *in, size_t inlen, unsigned char *pt, size_t ptcap,
     size_t *ptlen)
 {
-	unsigned char aad[AAD_MAX], k[32], tag[KGW_SEAL_TAG];
+	unsigned char aad[AAD_MAX], tag[KGW_SEAL_TAG];
 	size_t aadlen, n;
 	int r;
 
@@ -247,15 +212,12 @@ kgw_unseal(const struct kgw_key *key, const char *purpose, const char *user,
 		return KGW_ERR_INVALID;
 	if ((r = build_aad(purpose, user, aad, &aadlen)) != KGW_OK)
 		return r;
-	if ((r = derive(key, SEAL_LABEL, k)) != KGW_OK)
-		goto out;
 	memcpy(tag, in + 1 + KGW_SEAL_NONCE + n, sizeof(tag));
-	r = gcm(0, k, in + 1, aad, aadlen, in + 1 + KGW_SEAL_NONCE, n, pt, tag);
+	r = gcm(0, SEAL_KEY(key), in + 1, aad, aadlen, in + 1 + KGW_SEAL_NONCE,
+	    n, pt, tag);
 	if (r == KGW_OK)
 		*ptlen = n;
 	else
 		OPENSSL_cleanse(pt, n);
-out:
-	OPENSSL_cleanse(k, sizeof(k));
 	return r;
 }

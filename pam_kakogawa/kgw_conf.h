@@ -17,7 +17,7 @@
 
 struct kgw_conf {
 	char store[KGW_PATH_MAX];	/* SQLite database, absolute */
-	char key[KGW_PATH_MAX];		/* 32-byte key file, absolute */
+	char key[KGW_PATH_MAX];		/* key file (kgw_crypto.h), absolute */
 	char issuer[KGW_ISSUER_MAX];	/* shown by authenticator apps */
 	enum kgw_totp_alg totp_algorithm;	/* for new enrolments */
 	unsigned totp_digits;		/* for new enrolments: 6 or 8 */

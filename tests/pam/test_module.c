@@ -705,7 +705,7 @@ breakit(enum breakage b, char *expect_log, size_t len, const char **conf)
 		    "others", D.key);
 		break;
 	case B_KEY_WRONG:
-		random_file(D.key, 32, 0600);
+		random_file(D.key, 64, 0600);
 		(void)snprintf(expect_log, len, "TOTP secret of user alice "
 		    "does not open with this key");
 		break;
@@ -974,7 +974,7 @@ START_TEST(test_no_secrets_in_output)
 	expect(&L, PAM_AUTH_ERR, ANY, "replay");
 	run(&L, "nosuchuser", alice.password, code);
 	expect(&L, PAM_AUTH_ERR, PAM_USER_UNKNOWN, "unknown_user");
-	random_file(D.key, 32, 0600);	/* secret does not open */
+	random_file(D.key, 64, 0600);	/* secret does not open */
 	run(&L, "alice", alice.password, code);
 	expect(&L, PAM_AUTH_ERR, ANY, "tampered");
 	/* The capture works: every decision above was seen. */

@@ -96,7 +96,7 @@ seal_secret(const struct kgw_key *key, unsigned char *out, size_t outcap)
 START_TEST(test_key_create)
 {
 	struct stat st;
-	unsigned char buf[64];
+	unsigned char buf[2 * KGW_KEY_LEN];
 	int fd;
 
 	ck_assert_int_eq(kgw_key_create(&test_log, keypath), KGW_OK);
@@ -112,6 +112,8 @@ START_TEST(test_key_create)
 	(void)close(fd);
 	memset(buf + KGW_KEY_LEN, 0, KGW_KEY_LEN);
 	ck_assert_int_ne(memcmp(buf, buf + KGW_KEY_LEN, KGW_KEY_LEN), 0);
+	/* Two independent keys, not one repeated. */
+	ck_assert_int_ne(memcmp(buf, buf + KGW_KEY_PART, KGW_KEY_PART), 0);
 }
 END_TEST
 
@@ -261,7 +263,7 @@ START_TEST(test_key_load_loose_mode)
 }
 END_TEST
 
-static const size_t bad_lengths[] = { 0, 1, 31, 33, 64 };
+static const size_t bad_lengths[] = { 0, 1, 32, KGW_KEY_LEN - 1, KGW_KEY_LEN + 1 };
 
 START_TEST(test_key_load_bad_length)
 {
@@ -424,11 +426,19 @@ START_TEST(test_unseal_other_key)
 
 	fixed_key(&key, 6);
 	n = seal_secret(&key, sealed, sizeof(sealed));
-	for (i = 0; i < KGW_KEY_LEN; i++) {
+	/* Every bit of the sealing key matters... */
+	for (i = 0; i < KGW_KEY_PART; i++) {
 		other = key;
 		other.bytes[i] ^= 0x01;
 		ck_assert_int_eq(kgw_unseal(&other, PURPOSE, "alice", sealed, n,
 		    pt, sizeof(pt), &ptlen), KGW_ERR_TAMPERED);
+	}
+	/* ...and the MAC key, independent, plays no part in sealing. */
+	for (i = KGW_KEY_PART; i < KGW_KEY_LEN; i++) {
+		other = key;
+		other.bytes[i] ^= 0x01;
+		ck_assert_int_eq(kgw_unseal(&other, PURPOSE, "alice", sealed, n,
+		    pt, sizeof(pt), &ptlen), KGW_OK);
 	}
 }
 END_TEST

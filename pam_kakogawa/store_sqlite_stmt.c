@@ -1,0 +1,255 @@
+/*
+ * Statement helpers of the SQLite store, and the reading of its rows,
+ * whose content is untrusted input and is validated in full.
+ */
+#include <config.h>
+
+#include <limits.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "kgw_err.h"
+#include "store_sqlite.h"
+
+/* Logs a SQLite failure and maps it to a result code. */
+int
+kgw_sq_db_fail(const struct sqlite_store *ss, const char *what, int rc)
+{
+	int r;
+
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		r = KGW_ERR_BUSY;
+		break;
+	case SQLITE_NOMEM:
+		r = KGW_ERR_NOMEM;
+		break;
+	default:	/* FULL, IOERR, CORRUPT, NOTADB, READONLY, ... */
+		r = KGW_ERR_STORE;
+		break;
+	}
+	kgw_log_err(ss->base.log, "store failed: path=%s op=%s error=\"%s\"",
+	    ss->path, what, ss->db != NULL ? sqlite3_errmsg(ss->db) :
+	    sqlite3_errstr(rc));
+	return r;
+}
+
+int
+kgw_sq_bind_ok(const struct sqlite_store *ss, int rc)
+{
+	return rc == SQLITE_OK ? KGW_OK : kgw_sq_db_fail(ss, "bind", rc);
+}
+
+/* Binds text, or NULL for a NULL pointer; the caller keeps s alive. */
+int
+kgw_sq_bind_text(const struct sqlite_store *ss, sqlite3_stmt *st, int i,
+    const char *s)
+{
+	return kgw_sq_bind_ok(ss, s == NULL ? sqlite3_bind_null(st, i) :
+	    sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC));
+}
+
+int
+kgw_sq_bind_int(const struct sqlite_store *ss, sqlite3_stmt *st, int i,
+    int64_t v)
+{
+	return kgw_sq_bind_ok(ss, sqlite3_bind_int64(st, i, v));
+}
+
+int
+kgw_sq_db_exec(struct sqlite_store *ss, const char *sql, const char *what)
+{
+	int rc;
+
+	if ((rc = sqlite3_exec(ss->db, sql, NULL, NULL, NULL)) != SQLITE_OK)
+		return kgw_sq_db_fail(ss, what, rc);
+	return KGW_OK;
+}
+
+int
+kgw_sq_db_prepare(struct sqlite_store *ss, const char *sql, sqlite3_stmt **st)
+{
+	int rc;
+
+	*st = NULL;
+	if ((rc = sqlite3_prepare_v2(ss->db, sql, -1, st, NULL)) != SQLITE_OK)
+		return kgw_sq_db_fail(ss, "prepare", rc);
+	return KGW_OK;
+}
+
+/* A statement about one user, whose name is ?1. */
+int
+kgw_sq_db_prepare_user(struct sqlite_store *ss, const char *sql,
+    const char *name, sqlite3_stmt **st)
+{
+	int r;
+
+	if ((r = kgw_sq_db_prepare(ss, sql, st)) != KGW_OK)
+		return r;
+	return kgw_sq_bind_text(ss, *st, 1, name);
+}
+
+/* Runs a statement that returns no rows to completion. */
+int
+kgw_sq_db_done(struct sqlite_store *ss, sqlite3_stmt *st, const char *what)
+{
+	int rc;
+
+	if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+		return kgw_sq_db_fail(ss, what, rc);
+	return KGW_OK;
+}
+
+/* Abandons the open transaction, if any; a failed COMMIT can leave one. */
+void
+kgw_sq_db_rollback(struct sqlite_store *ss)
+{
+	if (!sqlite3_get_autocommit(ss->db))
+		(void)sqlite3_exec(ss->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* An integer column within [min, max]; false for any other type. */
+bool
+kgw_sq_col_int(sqlite3_stmt *st, int col, int64_t min, int64_t max,
+    int64_t *out)
+{
+	if (sqlite3_column_type(st, col) != SQLITE_INTEGER)
+		return false;
+	*out = sqlite3_column_int64(st, col);
+	return *out >= min && *out <= max;
+}
+
+/* A non-empty text column that fits out with its NUL and holds no NUL. */
+static bool
+col_text(sqlite3_stmt *st, int col, char *out, size_t outlen)
+{
+	const unsigned char *p;
+	size_t len;
+
+	if (sqlite3_column_type(st, col) != SQLITE_TEXT ||
+	    (p = sqlite3_column_text(st, col)) == NULL)
+		return false;
+	len = (size_t)sqlite3_column_bytes(st, col);
+	if (len == 0 || len >= outlen || memchr(p, '\0', len) != NULL)
+		return false;
+	memcpy(out, p, len);
+	out[len] = '\0';
+	return true;
+}
+
+static bool
+col_blob(sqlite3_stmt *st, int col, unsigned char *out, size_t outcap,
+    size_t *outlen)
+{
+	const void *p;
+	size_t len;
+
+	if (sqlite3_column_type(st, col) != SQLITE_BLOB ||
+	    (p = sqlite3_column_blob(st, col)) == NULL)
+		return false;
+	len = (size_t)sqlite3_column_bytes(st, col);
+	if (len > outcap)
+		return false;
+	memcpy(out, p, len);
+	*outlen = len;
+	return true;
+}
+
+/* Returns the name of the first bad column of the counters, or NULL. */
+static const char *
+row_state(sqlite3_stmt *st, struct kgw_user_rec *rec)
+{
+	int64_t v;
+
+	if (!kgw_sq_col_int(st, COL_DISABLED, 0, 1, &v))
+		return "disabled";
+	rec->disabled = v != 0;
+	if (!kgw_sq_col_int(st, COL_LAST_STEP, -1, INT64_MAX,
+	    &rec->totp_last_step))
+		return "totp_last_step";
+	if (!kgw_sq_col_int(st, COL_FAILS, 0, UINT_MAX, &v))
+		return "fail_count";
+	rec->fail_count = (unsigned)v;
+	if (!kgw_sq_col_int(st, COL_LOCKED, 0, INT64_MAX, &rec->locked_until))
+		return "locked_until";
+	if (!kgw_sq_col_int(st, COL_CREATED, 0, INT64_MAX, &rec->created))
+		return "created";
+	if (!kgw_sq_col_int(st, COL_UPDATED, 0, INT64_MAX, &rec->updated))
+		return "updated";
+	return NULL;
+}
+
+/* Returns the name of the first bad factor column, or NULL. */
+static const char *
+row_factors(sqlite3_stmt *st, struct kgw_user_rec *rec)
+{
+	int64_t alg, digits;
+
+	if (sqlite3_column_type(st, COL_PWHASH) != SQLITE_NULL &&
+	    !col_text(st, COL_PWHASH, rec->pwhash, sizeof(rec->pwhash)))
+		return "pwhash";
+	if (sqlite3_column_type(st, COL_SECRET) == SQLITE_NULL) {
+		if (sqlite3_column_type(st, COL_ALG) != SQLITE_NULL ||
+		    sqlite3_column_type(st, COL_DIGITS) != SQLITE_NULL)
+			return "totp_alg";
+		return NULL;
+	}
+	if (!col_blob(st, COL_SECRET, rec->totp_sealed,
+	    sizeof(rec->totp_sealed), &rec->totp_sealed_len) ||
+	    rec->totp_sealed_len <= KGW_SEAL_OVERHEAD)
+		return "totp_secret";
+	if (!kgw_sq_col_int(st, COL_ALG, 0, INT_MAX, &alg) ||
+	    kgw_totp_alg_name((enum kgw_totp_alg)alg) == NULL)
+		return "totp_alg";
+	rec->totp_alg = (enum kgw_totp_alg)alg;
+	if (!kgw_sq_col_int(st, COL_DIGITS, 6, 8, &digits) || digits == 7)
+		return "totp_digits";
+	rec->totp_digits = (unsigned)digits;
+	return NULL;
+}
+
+/* Reads and validates one users row: its content is untrusted input. */
+int
+kgw_sq_row_user(const struct sqlite_store *ss, sqlite3_stmt *st,
+    struct kgw_user_rec *rec)
+{
+	const char *bad;
+
+	memset(rec, 0, sizeof(*rec));
+	if (!col_text(st, COL_NAME, rec->name, sizeof(rec->name)) ||
+	    !kgw_username_valid(rec->name)) {
+		kgw_log_err(ss->base.log, "store row invalid: path=%s "
+		    "field=name", ss->path);
+		goto fail;
+	}
+	if ((bad = row_state(st, rec)) != NULL ||
+	    (bad = row_factors(st, rec)) != NULL) {
+		kgw_log_err(ss->base.log, "store row invalid: path=%s user=%s "
+		    "field=%s", ss->path, rec->name, bad);
+		goto fail;
+	}
+	return KGW_OK;
+fail:
+	memset(rec, 0, sizeof(*rec));
+	return KGW_ERR_STORE;
+}
+
+int
+kgw_sq_row_change(const struct sqlite_store *ss, sqlite3_stmt *st,
+    struct kgw_change *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (!kgw_sq_col_int(st, 0, INT64_MIN, INT64_MAX, &c->time) ||
+	    !col_text(st, 1, c->operator_name, sizeof(c->operator_name)) ||
+	    !col_text(st, 2, c->action, sizeof(c->action)) ||
+	    !col_text(st, 3, c->user, sizeof(c->user)) ||
+	    !kgw_username_valid(c->user)) {
+		kgw_log_err(ss->base.log, "store change row invalid: path=%s",
+		    ss->path);
+		memset(c, 0, sizeof(*c));
+		return KGW_ERR_STORE;
+	}
+	return KGW_OK;
+}

@@ -267,7 +267,7 @@ static const size_t bad_lengths[] = { 0, 1, 32, KGW_KEY_LEN - 1, KGW_KEY_LEN + 1
 
 START_TEST(test_key_load_bad_length)
 {
-	unsigned char raw[64] = { 0 };
+	unsigned char raw[KGW_KEY_LEN + 1] = { 0 };
 	struct kgw_key key;
 	int r;
 

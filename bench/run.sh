@@ -18,7 +18,7 @@ for users in 1000 10000 100000; do
 	out=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null \
 	    --toggle-collect=bench_one_login "$bench" run "$dir" permit \
 	    success 50 1 0 2>&1)
-	ir=$(printf '%s\n' "$out" | awk '/Collected :/ {s += $NF} END {print s + 0}')
+	ir=$(printf '%s\n' "$out" | awk '/Collected :/ {s += $NF} END {printf "%.0f\n", s}')
 	echo "pam_permit (libpam's own cost) callgrind_instructions_per_login=$((ir / 50))"
 	for service in kakogawa oath ga; do
 		"$bench" run "$dir" "$service" success "$logins" 1 0
@@ -31,7 +31,7 @@ for users in 1000 10000 100000; do
 			    --toggle-collect=bench_one_login "$bench" run "$dir" \
 			    "$service" "$path" 50 1 "$first" 2>&1)
 			# The forked worker and the parent each report; only the worker logs in.
-			ir=$(printf '%s\n' "$out" | awk '/Collected :/ {s += $NF} END {print s + 0}')
+			ir=$(printf '%s\n' "$out" | awk '/Collected :/ {s += $NF} END {printf "%.0f\n", s}')
 			ok=$(printf '%s\n' "$out" | sed -n 's/.*\(correct=[0-9/]*\).*/\1/p')
 			echo "$service $path callgrind_instructions_per_login=$((ir / 50)) $ok"
 		done

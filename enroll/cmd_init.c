@@ -64,6 +64,25 @@ make_config_dir(const char *config)
 	make_dir(dir);
 }
 
+/*
+ * A new configuration's one zone: this host, reached from itself only.
+ * Every other login is refused until the city's zones are written in
+ * (kakogawa.conf(5) has a three-zone example): a safe place to start.
+ */
+static void
+starter_zone(struct enroll *e)
+{
+	struct kgw_zones *z = &e->conf.zones;
+	char networks[] = "127.0.0.0/8 ::1", why[160];
+	unsigned seen = 0;
+
+	if (kgw_zone_conf_add(z, "lgwan", why, sizeof(why)) != KGW_OK ||
+	    kgw_zone_conf_set(z, 0, "networks", networks, &seen, why,
+	    sizeof(why)) != KGW_OK ||
+	    kgw_zone_conf_host(z, "lgwan", why, sizeof(why)) != KGW_OK)
+		enroll_die("cannot make the starter zone: %s", why);
+}
+
 /* Store and key next to the configuration file, by absolute paths. */
 static void
 throwaway_conf(struct enroll *e)
@@ -74,6 +93,7 @@ throwaway_conf(struct enroll *e)
 	if (kgw_path_dirname(e->config_abs, dir, sizeof(dir)) != KGW_OK)
 		enroll_die("%s: no directory part", e->config_abs);
 	kgw_conf_defaults(&e->conf);
+	starter_zone(e);
 	n1 = snprintf(e->conf.store, sizeof(e->conf.store), "%s/store.db",
 	    strcmp(dir, "/") == 0 ? "" : dir);
 	n2 = snprintf(e->conf.key, sizeof(e->conf.key), "%s/kakogawa.key",
@@ -215,6 +235,7 @@ cmd_init(struct enroll *e, int argc, char **argv)
 		st.config_created = true;
 	} else {
 		kgw_conf_defaults(&e->conf);
+		starter_zone(e);
 		st.config_created = true;
 	}
 	init_key(e, &st);

@@ -111,6 +111,8 @@ user_json(const struct out *o, const struct kgw_user_rec *rec)
 		    alg_name(rec), rec->totp_digits);
 	else
 		(void)fputs("null", o->f);
+	(void)fputs(",\"zones\":", o->f);
+	json_zone_list(o->f, rec->zones);
 	(void)fprintf(o->f, ",\"created\":%" PRId64 ",\"updated\":%" PRId64,
 	    rec->created, rec->updated);
 }
@@ -124,10 +126,11 @@ user_line(const struct out *o, const struct kgw_user_rec *rec)
 	if (rec->totp_sealed_len > 0)
 		(void)snprintf(totp, sizeof(totp), "%s/%u", alg_name(rec),
 		    rec->totp_digits);
-	(void)fprintf(o->f, "%s password=%s totp=%s disabled=%s locked=%s "
-	    "failures=%u\n", rec->name, yes_no(rec->pwhash[0] != '\0'), totp,
-	    yes_no(rec->disabled), yes_no(kgw_user_locked(rec, o->now)),
-	    rec->fail_count);
+	(void)fprintf(o->f, "%s password=%s totp=%s zones=%s disabled=%s "
+	    "locked=%s failures=%u\n", rec->name,
+	    yes_no(rec->pwhash[0] != '\0'), totp,
+	    rec->zones[0] != '\0' ? rec->zones : "-", yes_no(rec->disabled),
+	    yes_no(kgw_user_locked(rec, o->now)), rec->fail_count);
 }
 
 static int
@@ -184,6 +187,8 @@ user_text(const struct out *o, const struct kgw_user_rec *rec)
 		    rec->totp_digits);
 	else
 		(void)fputs("totp:     none\n", o->f);
+	(void)fprintf(o->f, "zones:    %s\n", rec->zones[0] != '\0' ?
+	    rec->zones : "none (no login anywhere)");
 	(void)fprintf(o->f, "disabled: %s\n", yes_no(rec->disabled));
 	if (!kgw_user_locked(rec, o->now))
 		(void)fputs("locked:   no\n", o->f);
@@ -212,6 +217,8 @@ change_cb(void *arg, const struct kgw_change *c)
 		json_string(o->f, c->operator_name);
 		(void)fputs(",\"action\":", o->f);
 		json_string(o->f, c->action);
+		(void)fputs(",\"detail\":", o->f);
+		json_string(o->f, c->detail);
 		(void)fputc('}', o->f);
 	} else {
 		format_time(c->time, t, sizeof(t));
@@ -219,6 +226,10 @@ change_cb(void *arg, const struct kgw_change *c)
 		print_text(o->f, c->operator_name);
 		(void)fputs("  ", o->f);
 		print_text(o->f, c->action);
+		if (c->detail[0] != '\0') {
+			(void)fputs("  ", o->f);
+			print_text(o->f, c->detail);
+		}
 		(void)fputc('\n', o->f);
 	}
 	o->first = false;

@@ -18,6 +18,7 @@
 enum {
 	OPT_PASSWORD_STDIN = OPT_CMD_BASE,
 	OPT_HASH_STDIN,
+	OPT_ZONES,
 };
 
 /*
@@ -91,26 +92,30 @@ cmd_add(struct enroll *e, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN },
+		{ "zones", required_argument, NULL, OPT_ZONES },
 		ENROLL_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	char hash[KGW_HASH_MAX] = "";
+	char hash[KGW_HASH_MAX] = "", zones[KGW_ZONE_LIST_MAX] = "";
+	const char *user, *zones_arg = "";
 	bool pw_stdin = false;
-	const char *user;
 	int ch, r, status = 1;
 
 	while ((ch = enroll_getopt(argc, argv, opts)) != -1) {
 		if (ch == OPT_PASSWORD_STDIN)
 			pw_stdin = true;
+		else if (ch == OPT_ZONES)
+			zones_arg = optarg;
 		else
 			enroll_common_option(e, "add", ch, argv);
 	}
 	user = enroll_user_arg(argc, argv, "add");
 	enroll_open(e);
-	/* The password first, so that a refused one changes nothing. */
-	if (pw_stdin && hash_new_password(true, hash) != KGW_OK)
+	/* Zones and password first, so that a refused one changes nothing. */
+	if (enroll_zone_list(e, zones_arg, zones, sizeof(zones)) != KGW_OK ||
+	    (pw_stdin && hash_new_password(true, hash) != KGW_OK))
 		goto fail;
-	if ((r = kgw_store_user_add(e->store, user,
+	if ((r = kgw_store_user_add(e->store, user, zones,
 	    e->operator_name)) != KGW_OK) {
 		enroll_store_error("cannot add", user, r);
 		goto fail;
@@ -121,8 +126,9 @@ cmd_add(struct enroll *e, int argc, char **argv)
 		    user, kgw_strerror(r));
 		goto fail;
 	}
-	enroll_done(e, user, "add", "added %s%s", user,
-	    pw_stdin ? " with a password" : "");
+	enroll_done(e, user, "add", "added %s%s%s%s", user,
+	    pw_stdin ? " with a password" : "", zones[0] != '\0' ?
+	    ", zones " : ", no zones yet", zones);
 	status = 0;
 fail:
 	explicit_bzero(hash, sizeof(hash));

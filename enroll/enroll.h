@@ -78,8 +78,57 @@ bool secret_equal(const char *a, const char *b);
 /* qr.c */
 int qr_print(FILE *out, const char *text);
 
+/* cmd_zone.c: a zone list from the command line, checked against the config */
+int enroll_zone_list(const struct enroll *e, const char *text, char *out,
+    size_t outlen);
+
 /* json.c */
 void json_string(FILE *out, const char *s);
+/* A stored zone list ("a,b") as a JSON array of names. */
+void json_zone_list(FILE *out, const char *zones);
+
+/*
+ * csv.c: the rows of an import file (its format is described there).
+ * csv_open reads the whole file; csv_next gives the next row (1), the end
+ * (0), or -1 after reporting the bad line; csv_rewind starts again from
+ * the top; csv_warn reports "FILE:LINE: ..." about the line last read.
+ */
+#define CSV_FILE_MAX (64UL * 1024 * 1024)
+#define CSV_LINE_MAX 1024	/* bytes, without the line end */
+
+enum csv_action {
+	CSV_ADD,
+	CSV_ZONES,
+	CSV_DISABLE,
+	CSV_ENABLE,
+	CSV_DELETE,
+	CSV_NACTIONS,
+};
+
+struct csv_row {
+	enum csv_action action;
+	const char *user;	/* a valid user name */
+	const char *zones;	/* as written; "" unless add or zones */
+};
+
+struct csv {
+	const char *path;	/* as given, for messages */
+	char *buf;		/* the whole file, NUL-terminated */
+	size_t len;
+	size_t pos;		/* where the next line starts */
+	unsigned long lineno;	/* the line last read, from 1 */
+	bool header;		/* the header line was read */
+	char line[CSV_LINE_MAX + 1];	/* that line, split into fields */
+};
+
+int csv_open(struct csv *c, const char *path);
+int csv_next(struct csv *c, struct csv_row *row);
+void csv_rewind(struct csv *c);
+void csv_close(struct csv *c);
+const char *csv_action_name(enum csv_action action);
+void csv_warn(const struct csv *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* end of csv.c */
 
 /* The subcommands. Each returns the exit status. */
 int cmd_init(struct enroll *e, int argc, char **argv);
@@ -93,5 +142,8 @@ int cmd_disable(struct enroll *e, int argc, char **argv);
 int cmd_enable(struct enroll *e, int argc, char **argv);
 int cmd_delete(struct enroll *e, int argc, char **argv);
 int cmd_revoke(struct enroll *e, int argc, char **argv);
+int cmd_zones(struct enroll *e, int argc, char **argv);
+int cmd_zone_check(struct enroll *e, int argc, char **argv);
+int cmd_import(struct enroll *e, int argc, char **argv);
 
 #endif

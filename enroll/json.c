@@ -2,8 +2,10 @@
 #include <config.h>
 
 #include <stdio.h>
+#include <string.h>
 
 #include "enroll.h"
+#include "kgw_zone.h"
 
 /*
  * Writes s as a quoted JSON string. Everything we print is ASCII by
@@ -40,4 +42,27 @@ json_string(FILE *out, const char *s)
 		}
 	}
 	(void)fputc('"', out);
+}
+
+/* A person's zones as a JSON array of names. */
+void
+json_zone_list(FILE *f, const char *zones)
+{
+	char name[KGW_ZONE_NAME_MAX + 1];
+	const char *p = zones;
+	size_t n;
+
+	(void)fputc('[', f);
+	while (*p != '\0') {
+		n = strcspn(p, ",");
+		if (n >= sizeof(name))
+			break;	/* cannot happen: rows are validated */
+		memcpy(name, p, n);
+		name[n] = '\0';
+		if (p != zones)
+			(void)fputc(',', f);
+		json_string(f, name);
+		p += n + (p[n] == ',');
+	}
+	(void)fputc(']', f);
 }

@@ -32,6 +32,9 @@ static const struct command {
 	{ "enable", cmd_enable },
 	{ "delete", cmd_delete },
 	{ "revoke", cmd_revoke },
+	{ "zones", cmd_zones },
+	{ "zone-check", cmd_zone_check },
+	{ "import", cmd_import },
 	{ "help", cmd_help },
 };
 
@@ -45,8 +48,9 @@ enroll_help(FILE *out)
 "  init                  create the key, the store and the configuration\n"
 "                        where absent; with --config, a whole deployment\n"
 "                        in the directory of PATH\n"
-"  add USER [--password-stdin]\n"
-"                        enrol USER, with a password read from stdin\n"
+"  add USER [--zones LIST] [--password-stdin]\n"
+"                        enrol USER, authorised for the zones in LIST,\n"
+"                        with a password read from stdin\n"
 "  passwd USER [--password-stdin | --hash-stdin]\n"
 "                        set the password of USER\n"
 "  totp USER [--secret] [--algorithm sha1|sha256|sha512] [--digits 6|8]\n"
@@ -60,6 +64,14 @@ enroll_help(FILE *out)
 "  delete USER           remove USER and all of its factors\n"
 "  revoke USER password|totp\n"
 "                        remove one factor of USER\n"
+"  zones USER [--set LIST | --add LIST | --remove LIST]\n"
+"                        show or change the zones USER may log in to\n"
+"  zone-check USER [--rhost ADDR] [--host-zone ZONE]\n"
+"                        explain the verdict the module would reach for a\n"
+"                        login of USER from ADDR (default: the console)\n"
+"  import FILE.csv [--dry-run]\n"
+"                        apply a personnel transfer file (adds, zone\n"
+"                        changes, disables, deletes) in one transaction\n"
 "  help                  show this help\n"
 "\n"
 "Options:\n"
@@ -79,7 +91,8 @@ enroll_help(FILE *out)
 "                        otpauth URI only; none: show no secret\n"
 "\n"
 "Secrets are never taken from the command line.\n"
-"Exit status: 0 success, 1 failure, 2 command line error.\n", out);
+"Exit status: 0 success, 1 failure, 2 command line error; zone-check:\n"
+"0 allow, 1 deny, 2 command line error, 3 cannot judge (a broken deployment).\n", out);
 }
 
 static int

@@ -21,7 +21,11 @@ struct parse_ctx {
 	const struct kgw_log *log;
 	const char *name;
 	unsigned line;
+	int zone;			/* the section being read, or -1 */
+	unsigned zone_seen[KGW_ZONES_MAX];	/* keys set in each section */
 };
+
+#define ZONE_HEADER "[zone "
 
 typedef int (*setter_fn)(const struct parse_ctx *, const char *,
     struct kgw_conf *);
@@ -124,6 +128,16 @@ set_busy(const struct parse_ctx *p, const char *v, struct kgw_conf *c)
 }
 
 static int
+set_host_zone(const struct parse_ctx *p, const char *v, struct kgw_conf *c)
+{
+	char why[160];
+
+	if (kgw_zone_conf_host(&c->zones, v, why, sizeof(why)) != KGW_OK)
+		return bad(p, why);
+	return KGW_OK;
+}
+
+static int
 set_fail_delay(const struct parse_ctx *p, const char *v, struct kgw_conf *c)
 {
 	return set_uint(p, v, 0, 10000, &c->fail_delay);
@@ -143,6 +157,7 @@ static const struct {
 	{ "lockout_time", set_lock_time },
 	{ "busy_timeout", set_busy },
 	{ "fail_delay", set_fail_delay },
+	{ "host_zone", set_host_zone },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -160,6 +175,7 @@ kgw_conf_defaults(struct kgw_conf *c)
 	c->lockout_time = 900;
 	c->busy_timeout = 5000;
 	c->fail_delay = 2000;
+	c->zones.host_zone = KGW_ZONE_NONE;	/* zeroed above: no zones */
 }
 
 static char *
@@ -181,31 +197,79 @@ is_key_char(char c)
 	return (c >= 'a' && c <= 'z') || c == '_';
 }
 
-/* Parses one NUL-terminated line (no newline); seen[] marks keys set. */
+/*
+ * The zone name of a section header "[zone NAME]" in line (trimmed), or
+ * NULL when line is no header. A malformed header is an error, not a key.
+ */
 static int
-parse_line(const struct parse_ctx *p, char *line, bool seen[NKEYS],
-    struct kgw_conf *c)
+section_name(const struct parse_ctx *p, char *line, char **name)
 {
-	char *eq, *key, *val;
+	size_t n = strlen(line);
+
+	*name = NULL;
+	if (line[0] != '[')
+		return KGW_OK;
+	if (strncmp(line, ZONE_HEADER, strlen(ZONE_HEADER)) != 0 ||
+	    line[n - 1] != ']')
+		return bad(p, "malformed section header (expected [zone NAME] "
+		    "alone on its line)");
+	line[n - 1] = '\0';
+	*name = line + strlen(ZONE_HEADER);
+	return KGW_OK;
+}
+
+/* Splits "key = value" in place; rejects control characters and bad keys. */
+static int
+split_line(const struct parse_ctx *p, char *line, char **key, char **val)
+{
+	char *eq;
 	size_t i;
 
 	for (i = 0; line[i] != '\0'; i++)
 		if (((unsigned char)line[i] < 0x20 && line[i] != '\t') ||
 		    line[i] == 0x7f)
 			return bad(p, "control character in line");
-	key = trim(line);
-	if (key[0] == '\0' || key[0] == '#')
+	*key = trim(line);
+	*val = NULL;
+	if ((*key)[0] == '\0' || (*key)[0] == '#' || (*key)[0] == '[')
 		return KGW_OK;
-	if ((eq = strchr(key, '=')) == NULL)
+	if ((eq = strchr(*key, '=')) == NULL)
 		return bad(p, "expected 'key = value'");
 	*eq = '\0';
-	key = trim(key);
-	val = trim(eq + 1);
-	for (i = 0; key[i] != '\0'; i++)
-		if (!is_key_char(key[i]))
+	*key = trim(*key);
+	*val = trim(eq + 1);
+	for (i = 0; (*key)[i] != '\0'; i++)
+		if (!is_key_char((*key)[i]))
 			return bad(p, "malformed key");
-	if (val[0] == '\0')
+	if (i == 0)
+		return bad(p, "malformed key");
+	if ((*val)[0] == '\0')
 		return bad(p, "empty value");
+	return KGW_OK;
+}
+
+/* First pass: register every zone section, so rules can name any of them. */
+static int
+collect_zone(struct parse_ctx *p, char *line, bool *seen, struct kgw_conf *c)
+{
+	char *key, *val, *name, why[160];
+	int r;
+
+	(void)seen;
+	if ((r = split_line(p, line, &key, &val)) != KGW_OK || val != NULL ||
+	    (r = section_name(p, key, &name)) != KGW_OK || name == NULL)
+		return r;
+	if (kgw_zone_conf_add(&c->zones, name, why, sizeof(why)) != KGW_OK)
+		return bad(p, why);
+	return KGW_OK;
+}
+
+static int
+set_global(const struct parse_ctx *p, const char *key, const char *val,
+    bool *seen, struct kgw_conf *c)
+{
+	size_t i;
+
 	for (i = 0; i < NKEYS; i++) {
 		if (strcmp(keys[i].key, key) != 0)
 			continue;
@@ -217,35 +281,83 @@ parse_line(const struct parse_ctx *p, char *line, bool seen[NKEYS],
 	return bad(p, "unknown key");
 }
 
-int
-kgw_conf_parse(const struct kgw_log *log, const char *name, const char *text,
-    size_t len, struct kgw_conf *c)
+/* Second pass: every key, in the section it belongs to. */
+static int
+parse_line(struct parse_ctx *p, char *line, bool *seen, struct kgw_conf *c)
 {
-	struct parse_ctx p = { log, name, 0 };
-	bool seen[NKEYS] = { false };
+	char *key, *val, *name, why[160];
+	unsigned zone;
+	int r;
+
+	if ((r = split_line(p, line, &key, &val)) != KGW_OK)
+		return r;
+	if (val == NULL) {
+		if ((r = section_name(p, key, &name)) == KGW_OK &&
+		    name != NULL)
+			p->zone = kgw_zone_find(&c->zones, name);
+		return r;
+	}
+	if (p->zone < 0)
+		return set_global(p, key, val, seen, c);
+	zone = (unsigned)p->zone;
+	if (kgw_zone_conf_set(&c->zones, zone, key, val, &p->zone_seen[zone],
+	    why, sizeof(why)) != KGW_OK)
+		return bad(p, why);
+	return KGW_OK;
+}
+
+typedef int (*line_fn)(struct parse_ctx *, char *, bool *, struct kgw_conf *);
+
+static int
+each_line(struct parse_ctx *p, const char *text, size_t len, line_fn fn,
+    bool *seen, struct kgw_conf *c)
+{
 	char line[KGW_CONF_LINE_MAX + 1];
 	size_t off = 0;
 	int r;
 
-	kgw_conf_defaults(c);
-	if (text == NULL || len > KGW_CONF_SIZE_MAX)
-		return bad(&p, "file too large");
+	p->line = 0;
+	p->zone = -1;
 	while (off < len) {
 		const char *nl = memchr(text + off, '\n', len - off);
 		size_t n = (nl != NULL ? (size_t)(nl - text) : len) - off;
 
-		p.line++;
+		p->line++;
 		if (n > KGW_CONF_LINE_MAX)
-			return bad(&p, "line too long");
+			return bad(p, "line too long");
 		if (memchr(text + off, '\0', n) != NULL)
-			return bad(&p, "NUL byte in line");
+			return bad(p, "NUL byte in line");
 		memcpy(line, text + off, n);
 		line[n] = '\0';
-		if ((r = parse_line(&p, line, seen, c)) != KGW_OK)
+		if ((r = fn(p, line, seen, c)) != KGW_OK)
 			return r;
 		off += n + (nl != NULL ? 1 : 0);
 	}
 	return KGW_OK;
+}
+
+/*
+ * Two passes: the first only registers [zone NAME] sections, so that a
+ * rule may name a zone defined further down and still be checked at its
+ * own line in the second.
+ */
+int
+kgw_conf_parse(const struct kgw_log *log, const char *name, const char *text,
+    size_t len, struct kgw_conf *c)
+{
+	struct parse_ctx p;
+	bool seen[NKEYS] = { false };
+	int r;
+
+	memset(&p, 0, sizeof(p));
+	p.log = log;
+	p.name = name;
+	kgw_conf_defaults(c);
+	if (text == NULL || len > KGW_CONF_SIZE_MAX)
+		return bad(&p, "file too large");
+	if ((r = each_line(&p, text, len, collect_zone, seen, c)) != KGW_OK)
+		return r;
+	return each_line(&p, text, len, parse_line, seen, c);
 }
 
 int
@@ -256,9 +368,9 @@ kgw_conf_load(const struct kgw_log *log, const char *path,
 	size_t len = 0;
 	int r;
 
-	kgw_conf_defaults(c);
 	r = kgw_path_read(log, path, 0, KGW_CONF_SIZE_MAX, &buf, &len);
 	if (r != KGW_OK) {
+		kgw_conf_defaults(c);
 		kgw_log_err(log, "cannot read configuration %s", path);
 		return r;
 	}
@@ -289,5 +401,5 @@ kgw_conf_format(const struct kgw_conf *c, char *out, size_t outlen)
 	    c->lockout_time, c->busy_timeout, c->fail_delay);
 	if (n < 0 || (size_t)n >= outlen)
 		return KGW_ERR_INVALID;
-	return KGW_OK;
+	return kgw_zone_conf_format(&c->zones, out + n, outlen - (size_t)n);
 }

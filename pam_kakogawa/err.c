@@ -33,6 +33,7 @@ static const struct rc_name rc_names[] = {
 	{ KGW_ERR_NO_FACTOR, "no_factor", "factor not enrolled" },
 	{ KGW_ERR_CONV, "conversation", "conversation failed" },
 	{ KGW_ERR_MISSING, "missing_file", "file not found" },
+	{ KGW_ERR_ZONE, "zone", "refused by the zone policy" },
 };
 
 static const struct rc_name *

@@ -6,6 +6,7 @@
 
 #include "kgw_log.h"
 #include "kgw_totp.h"
+#include "kgw_zone.h"
 
 #define KGW_CONF_DEFAULT "/etc/security/kakogawa.conf"
 #define KGW_STORE_DEFAULT "/var/lib/kakogawa/store.db"
@@ -26,6 +27,7 @@ struct kgw_conf {
 	unsigned lockout_time;		/* seconds locked; 0: until unlocked */
 	unsigned busy_timeout;		/* milliseconds to wait for the store */
 	unsigned fail_delay;		/* milliseconds asked of libpam on failure */
+	struct kgw_zones zones;		/* [zone NAME] sections, host_zone */
 };
 
 void kgw_conf_defaults(struct kgw_conf *conf);

@@ -24,6 +24,7 @@ enum kgw_rc {
 	KGW_ERR_NO_FACTOR = -18, /* the factor is not enrolled */
 	KGW_ERR_CONV = -19,	/* the PAM conversation failed */
 	KGW_ERR_MISSING = -20,	/* a file we need does not exist */
+	KGW_ERR_ZONE = -21,	/* refused by the zone policy */
 };
 
 /* A short English description of rc, for operators and logs. */

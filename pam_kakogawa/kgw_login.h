@@ -13,6 +13,7 @@
 #include "kgw_crypto.h"
 #include "kgw_log.h"
 #include "kgw_store.h"
+#include "kgw_zone.h"
 
 struct kgw_login {
 	const struct kgw_log *log;
@@ -27,7 +28,10 @@ struct kgw_login {
 	int totp_rc;		/* KGW_OK once a fresh code matched */
 	int64_t totp_step;	/* the step that matched */
 	bool totp_inited;
+	struct kgw_zone_site site;	/* set by kgw_login_site */
+	unsigned presented;	/* KGW_HAVE_* of the factors checked */
 	const char *reason;	/* log token of the verdict, set by finish */
+	const char *rule;	/* log token of the zone rule that decided */
 };
 
 /*
@@ -38,6 +42,16 @@ struct kgw_login {
  */
 int kgw_login_begin(struct kgw_login *l, const struct kgw_log *log,
     const char *config_path, const char *user, time_t now);
+
+/*
+ * The zone check of what does not depend on the person: the host's zone
+ * and the login's origin (rhost: PAM_RHOST, tty: PAM_TTY, either NULL).
+ * KGW_ERR_ZONE means deny at once, before any secret is asked.
+ */
+int kgw_login_site(struct kgw_login *l, const char *rhost, const char *tty);
+
+/* The factors (KGW_NEED_*) the host's zone asks for, after kgw_login_site. */
+unsigned kgw_login_needs(const struct kgw_login *l);
 
 /* Checks a password (a dummy hash for users without one). */
 void kgw_login_password(struct kgw_login *l, const char *password);
@@ -60,7 +74,12 @@ int kgw_login_finish(struct kgw_login *l, bool need_password, time_t now);
  */
 void kgw_login_abandon(struct kgw_login *l, bool password_tried, time_t now);
 
-/* The account phase: KGW_OK, or why the known user may not log in now. */
+/*
+ * The account phase, after kgw_login_site: KGW_OK, or why the known user
+ * may not log in now (disabled, locked, not authorised for this zone, or
+ * without a second factor the zone requires). It runs for logins that did
+ * not go through our auth, such as SSH public-key logins.
+ */
 int kgw_login_account(struct kgw_login *l, time_t now);
 
 /* Wipes secrets and closes the store. Safe after a failed begin. */

@@ -16,6 +16,7 @@
 #include "kgw_password.h"
 #include "kgw_totp.h"
 #include "kgw_user.h"
+#include "kgw_zone.h"
 
 #define KGW_SEALED_MAX (KGW_TOTP_SECRET_MAX + KGW_SEAL_OVERHEAD)
 #define KGW_LOCK_FOREVER INT64_MAX	/* locked until the helpdesk unlocks */
@@ -37,6 +38,7 @@ struct kgw_user_rec {
 	int64_t totp_last_step;		/* -1 until a code is used */
 	unsigned fail_count;		/* consecutive failures */
 	int64_t locked_until;		/* 0, a Unix time, or KGW_LOCK_FOREVER */
+	char zones[KGW_ZONE_LIST_MAX];	/* authorised zones, stored form */
 	int64_t created;
 	int64_t updated;
 };
@@ -76,9 +78,14 @@ int kgw_store_totp_accept(struct kgw_store *s,
 int kgw_store_fail_record(struct kgw_store *s, const char *name, int64_t now,
     unsigned attempts, unsigned lock_seconds, unsigned *count, bool *locked);
 
-/* Helpdesk changes: each also records who made it, in the same transaction. */
+/*
+ * Helpdesk changes: each also records who made it, in the same transaction.
+ * zones is a person's zone list in the stored form (kgw_zone_list_normalize).
+ */
 int kgw_store_user_add(struct kgw_store *s, const char *name,
-    const char *operator_name);
+    const char *zones, const char *operator_name);
+int kgw_store_set_zones(struct kgw_store *s, const char *name,
+    const char *zones, const char *operator_name);
 int kgw_store_set_password(struct kgw_store *s, const char *name,
     const char *hash, const char *operator_name);
 int kgw_store_set_totp(struct kgw_store *s, const char *name,
@@ -93,6 +100,14 @@ int kgw_store_unlock(struct kgw_store *s, const char *name,
 int kgw_store_user_delete(struct kgw_store *s, const char *name,
     const char *operator_name);
 
+/*
+ * A batch: the helpdesk changes made between begin and end are one
+ * transaction, kept by end(s, true) and all undone by end(s, false) (also
+ * what a failed change inside the batch asks for). Used by `import`.
+ */
+int kgw_store_batch_begin(struct kgw_store *s);
+int kgw_store_batch_end(struct kgw_store *s, bool commit);
+
 /* Calls cb for every user in name order; a non-zero return stops and is returned. */
 int kgw_store_list(struct kgw_store *s,
     int (*cb)(void *arg, const struct kgw_user_rec *rec), void *arg);
@@ -103,6 +118,7 @@ struct kgw_change {
 	char operator_name[KGW_OPERATOR_MAX];
 	char action[32];
 	char user[KGW_USERNAME_MAX + 1];
+	char detail[KGW_ZONE_LIST_MAX + 16];	/* "" or e.g. "zones=a,b" */
 };
 
 /* Calls cb for the changes made to one user, oldest first. */

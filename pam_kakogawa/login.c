@@ -29,6 +29,9 @@ kgw_login_begin(struct kgw_login *l, const struct kgw_log *log,
 	l->totp_rc = KGW_ERR_DENIED;
 	l->totp_step = -1;
 	l->reason = kgw_reason(KGW_ERR_INTERNAL);
+	l->rule = "-";
+	l->site.host = KGW_ZONE_NONE;
+	l->site.source = KGW_ZONE_NONE;
 	if ((r = kgw_conf_load(log, config_path, &l->conf)) != KGW_OK)
 		return r;
 	if ((r = kgw_totp_init()) != KGW_OK)
@@ -58,6 +61,33 @@ kgw_login_begin(struct kgw_login *l, const struct kgw_log *log,
 	return KGW_OK;
 }
 
+int
+kgw_login_site(struct kgw_login *l, const char *rhost, const char *tty)
+{
+	const struct kgw_zones *z = &l->conf.zones;
+	int host, r;
+
+	r = kgw_zone_host(z, l->log, &host);
+	if (r == KGW_OK)
+		r = kgw_zone_site(z, host, rhost, tty, &l->site);
+	else
+		(void)kgw_zone_site(z, KGW_ZONE_NONE, rhost, tty, &l->site);
+	l->rule = l->site.rule;
+	if (r != KGW_OK)
+		l->reason = kgw_reason(KGW_ERR_ZONE);
+	return r;
+}
+
+unsigned
+kgw_login_needs(const struct kgw_login *l)
+{
+	const struct kgw_zones *z = &l->conf.zones;
+
+	if (l->site.host < 0 || (unsigned)l->site.host >= z->nzones)
+		return 0;
+	return z->zone[l->site.host].factors;
+}
+
 /* The user's record is usable for checking credentials. */
 static bool
 have_record(const struct kgw_login *l)
@@ -71,6 +101,7 @@ kgw_login_password(struct kgw_login *l, const char *password)
 {
 	const char *hash = NULL;
 
+	l->presented |= KGW_HAVE_PASSWORD;
 	if (have_record(l) && l->rec.pwhash[0] != '\0')
 		hash = l->rec.pwhash;
 	l->password_rc = kgw_password_verify(password, hash);
@@ -113,6 +144,7 @@ kgw_login_totp(struct kgw_login *l, const char *typed, time_t now)
 	struct kgw_totp t;
 	int loaded, r;
 
+	l->presented |= KGW_HAVE_TOTP;
 	loaded = load_totp(l, &t);
 	if (loaded != KGW_OK && loaded != KGW_ERR_NO_FACTOR) {
 		l->totp_rc = loaded;
@@ -162,14 +194,52 @@ totp_reason(int rc)
 	}
 }
 
+/* What the person has enrolled, as the zone policy counts factors. */
+static unsigned
+enrolled(const struct kgw_login *l)
+{
+	unsigned have = 0;
+
+	if (l->rec.pwhash[0] != '\0')
+		have |= KGW_HAVE_PASSWORD;
+	if (l->rec.totp_sealed_len > 0)
+		have |= KGW_HAVE_TOTP;
+	return have;
+}
+
+/*
+ * The person's side of the zone check: authorised for the host's zone and
+ * enrolled in the second factors it requires. The reason names the rule.
+ */
+static int
+judge_person(struct kgw_login *l)
+{
+	const char *rule = "-";
+	int r;
+
+	r = kgw_zone_person(&l->conf.zones, &l->site, l->rec.zones,
+	    enrolled(l), &rule);
+	if (r == KGW_ERR_NO_FACTOR)
+		l->reason = rule;
+	else if (r != KGW_OK)
+		l->reason = kgw_reason(r);
+	if (r != KGW_OK)
+		l->rule = rule;
+	return r;
+}
+
 /* The verdict before any state changes: KGW_OK or why not. */
 static int
 judge(struct kgw_login *l, bool need_password)
 {
+	int r;
+
 	if (l->user_rc != KGW_OK) {
 		l->reason = kgw_reason(l->user_rc);
 		return l->user_rc;
 	}
+	if ((r = judge_person(l)) != KGW_OK)
+		return r;
 	if (need_password && l->password_rc != KGW_OK) {
 		l->reason = l->rec.pwhash[0] == '\0' ? "no_password" :
 		    "bad_password";
@@ -207,7 +277,12 @@ kgw_login_finish(struct kgw_login *l, bool need_password, time_t now)
 void
 kgw_login_abandon(struct kgw_login *l, bool password_tried, time_t now)
 {
-	if (l->store != NULL && password_tried && l->user_rc == KGW_OK)
+	const char *rule;
+
+	/* As in finish: a person the zone refuses was not guessing. */
+	if (l->store != NULL && password_tried && l->user_rc == KGW_OK &&
+	    kgw_zone_person(&l->conf.zones, &l->site, l->rec.zones,
+	    enrolled(l), &rule) == KGW_OK)
 		count_failure(l, now);
 }
 
@@ -215,11 +290,14 @@ int
 kgw_login_account(struct kgw_login *l, time_t now)
 {
 	(void)now;	/* begin already judged the lock at this time */
-	l->reason = l->user_rc == KGW_ERR_INVALID ? kgw_reason(KGW_ERR_NOT_FOUND) :
-	    kgw_reason(l->user_rc);
-	if (l->user_rc == KGW_ERR_INVALID)
+	if (l->user_rc == KGW_ERR_INVALID) {
+		l->reason = kgw_reason(KGW_ERR_NOT_FOUND);
 		return KGW_ERR_NOT_FOUND;
-	return l->user_rc;
+	}
+	l->reason = kgw_reason(l->user_rc);
+	if (l->user_rc != KGW_OK)
+		return l->user_rc;
+	return judge_person(l);
 }
 
 void
@@ -230,5 +308,9 @@ kgw_login_end(struct kgw_login *l)
 	kgw_store_close(&l->store);
 	if (l->totp_inited)
 		kgw_totp_done();
-	OPENSSL_cleanse(l, sizeof(*l));
+	/* The secrets; the rest (configuration, zones) is not. */
+	OPENSSL_cleanse(&l->key, sizeof(l->key));
+	OPENSSL_cleanse(&l->rec, sizeof(l->rec));
+	l->key_loaded = false;
+	l->totp_inited = false;
 }

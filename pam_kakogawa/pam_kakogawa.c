@@ -23,6 +23,11 @@
 
 #define PROMPT_PASSWORD "Password: "
 #define PROMPT_CODE "Verification code: "
+/* Short and generic: the log says which rule refused (Japanese first). */
+#define MSG_ZONE_SITE "この場所からはログインできません。" \
+	" Login from this location is not permitted."
+#define MSG_ZONE_ACCOUNT "このホストへのログインは許可されていません。" \
+	" Login to this host is not permitted."
 #define ITEM_LOG_MAX 64
 
 struct options {
@@ -98,19 +103,34 @@ item_for_log(pam_handle_t *pamh, int type, char out[ITEM_LOG_MAX])
 
 static void
 log_decision(pam_handle_t *pamh, const char *phase, const char *user,
-    const char *factors, int rc, const char *reason)
+    const char *factors, int rc, const struct kgw_login *l)
 {
 	char service[ITEM_LOG_MAX], rhost[ITEM_LOG_MAX], tty[ITEM_LOG_MAX];
+	const struct kgw_zones *z = &l->conf.zones;
 
 	item_for_log(pamh, PAM_SERVICE, service);
 	item_for_log(pamh, PAM_RHOST, rhost);
 	item_for_log(pamh, PAM_TTY, tty);
 	pam_syslog(pamh, rc == KGW_OK ? LOG_INFO : LOG_NOTICE,
-	    "phase=%s user=%s service=%s rhost=%s tty=%s factors=%s "
-	    "result=%s reason=%s", phase,
+	    "phase=%s user=%s service=%s rhost=%s tty=%s src_zone=%s "
+	    "host_zone=%s rule=%s factors=%s result=%s reason=%s", phase,
 	    (user != NULL && kgw_username_valid(user)) ? user : "(invalid)",
-	    service, rhost, tty, factors, rc == KGW_OK ? "allow" : "deny",
-	    reason);
+	    service, rhost, tty, kgw_zone_label(z, l->site.source),
+	    kgw_zone_label(z, l->site.host), l->rule, factors,
+	    rc == KGW_OK ? "allow" : "deny", l->reason);
+}
+
+/* PAM_RHOST and PAM_TTY, as the zone check reads them. */
+static int
+login_site(pam_handle_t *pamh, struct kgw_login *l)
+{
+	const void *rhost = NULL, *tty = NULL;
+
+	if (pam_get_item(pamh, PAM_RHOST, &rhost) != PAM_SUCCESS)
+		rhost = NULL;
+	if (pam_get_item(pamh, PAM_TTY, &tty) != PAM_SUCCESS)
+		tty = NULL;
+	return kgw_login_site(l, rhost, tty);
 }
 
 static void
@@ -178,11 +198,15 @@ check_code(pam_handle_t *pamh, struct kgw_login *l)
 	return KGW_OK;
 }
 
-/* log must outlive l: the store keeps a pointer to it until login_end. */
+/*
+ * log must outlive l: the store keeps a pointer to it until login_end.
+ * The questions depend on the host's zone only, never on the person.
+ */
 static int
 authenticate(pam_handle_t *pamh, const struct options *o,
     const struct kgw_log *log, struct kgw_login *l, const char *user)
 {
+	bool ask_password;
 	int r;
 
 	if ((r = kgw_login_begin(l, log, o->config, user,
@@ -192,18 +216,41 @@ authenticate(pam_handle_t *pamh, const struct options *o,
 	}
 	if (l->conf.fail_delay > 0)
 		(void)pam_fail_delay(pamh, l->conf.fail_delay * 1000U);
-	if (!o->second_factor_only &&
-	    (r = check_password(pamh, o, l)) != KGW_OK)
+	if ((r = login_site(pamh, l)) != KGW_OK) {
+		(void)pam_error(pamh, "%s", MSG_ZONE_SITE);
+		return r;
+	}
+	/* With second_factor_only the stack before us checked the password. */
+	ask_password = (kgw_login_needs(l) & KGW_NEED_PASSWORD) &&
+	    !o->second_factor_only;
+	if (ask_password && (r = check_password(pamh, o, l)) != KGW_OK)
 		goto conv_failed;
-	if ((r = check_code(pamh, l)) != KGW_OK) {
+	if ((kgw_login_needs(l) & (KGW_NEED_TOTP | KGW_NEED_TOKEN)) &&
+	    (r = check_code(pamh, l)) != KGW_OK) {
 		/* Hanging up after the password must not make guessing free. */
-		kgw_login_abandon(l, !o->second_factor_only, time(NULL));
+		kgw_login_abandon(l, ask_password, time(NULL));
 		goto conv_failed;
 	}
-	return kgw_login_finish(l, !o->second_factor_only, time(NULL));
+	return kgw_login_finish(l, ask_password, time(NULL));
 conv_failed:
 	l->reason = kgw_reason(r);
 	return r;
+}
+
+/* The factors this login was asked for and checked, for the log line. */
+static const char *
+factors_presented(const struct kgw_login *l)
+{
+	switch (l->presented & (KGW_HAVE_PASSWORD | KGW_HAVE_TOTP)) {
+	case KGW_HAVE_PASSWORD | KGW_HAVE_TOTP:
+		return "password,totp";
+	case KGW_HAVE_PASSWORD:
+		return "password";
+	case KGW_HAVE_TOTP:
+		return "totp";
+	default:
+		return "-";
+	}
 }
 
 /* What both phases do first: options, the log sink, the user's name. */
@@ -216,6 +263,9 @@ prepare(pam_handle_t *pamh, int argc, const char **argv, struct options *o,
 	memset(l, 0, sizeof(*l));
 	*user = NULL;
 	l->reason = kgw_reason(KGW_ERR_CONFIG);
+	l->rule = "-";
+	l->site.host = KGW_ZONE_NONE;
+	l->site.source = KGW_ZONE_NONE;
 	if ((r = parse_options(pamh, argc, argv, o)) != KGW_OK)
 		return r;
 	*log = (struct kgw_log){ emit_syslog, pamh, o->debug };
@@ -239,8 +289,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	(void)flags;
 	if ((r = prepare(pamh, argc, argv, &o, &log, &l, &user)) == KGW_OK)
 		r = authenticate(pamh, &o, &log, &l, user);
-	log_decision(pamh, "auth", user, o.second_factor_only ? "totp" :
-	    "password,totp", r, l.reason);
+	log_decision(pamh, "auth", user, factors_presented(&l), r, &l);
 	kgw_login_end(&l);
 	return r == KGW_OK ? PAM_SUCCESS : PAM_AUTH_ERR;
 }
@@ -285,9 +334,12 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		l.reason = kgw_reason(r);
 		goto out;
 	}
-	r = kgw_login_account(&l, time(NULL));
+	if ((r = login_site(pamh, &l)) == KGW_OK)
+		r = kgw_login_account(&l, time(NULL));
+	if (r == KGW_ERR_ZONE || r == KGW_ERR_NO_FACTOR)
+		(void)pam_error(pamh, "%s", MSG_ZONE_ACCOUNT);
 out:
-	log_decision(pamh, "account", user, "-", r, l.reason);
+	log_decision(pamh, "account", user, "-", r, &l);
 	kgw_login_end(&l);
 	return account_pam_code(r);
 }

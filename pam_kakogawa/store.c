@@ -104,13 +104,45 @@ kgw_store_fail_record(struct kgw_store *s, const char *name, int64_t now,
 }
 
 int
-kgw_store_user_add(struct kgw_store *s, const char *name, const char *op)
+kgw_store_user_add(struct kgw_store *s, const char *name, const char *zones,
+    const char *op)
 {
 	int r;
 
 	if ((r = check_op(s, name, op)) != KGW_OK)
 		return r;
-	return s->ops->user_add(s, name, op);
+	if (!kgw_zone_list_valid(zones))
+		return KGW_ERR_INVALID;
+	return s->ops->user_add(s, name, zones, op);
+}
+
+int
+kgw_store_set_zones(struct kgw_store *s, const char *name, const char *zones,
+    const char *op)
+{
+	int r;
+
+	if ((r = check_op(s, name, op)) != KGW_OK)
+		return r;
+	if (!kgw_zone_list_valid(zones))
+		return KGW_ERR_INVALID;
+	return s->ops->set_zones(s, name, zones, op);
+}
+
+int
+kgw_store_batch_begin(struct kgw_store *s)
+{
+	if (s == NULL)
+		return KGW_ERR_INTERNAL;
+	return s->ops->batch_begin(s);
+}
+
+int
+kgw_store_batch_end(struct kgw_store *s, bool commit)
+{
+	if (s == NULL)
+		return KGW_ERR_INTERNAL;
+	return s->ops->batch_end(s, commit);
 }
 
 int

@@ -17,7 +17,12 @@ struct kgw_store_ops {
 	int (*fail_record)(struct kgw_store *s, const char *name, int64_t now,
 	    unsigned attempts, unsigned lock_seconds, unsigned *count,
 	    bool *locked);
-	int (*user_add)(struct kgw_store *s, const char *name, const char *op);
+	int (*user_add)(struct kgw_store *s, const char *name,
+	    const char *zones, const char *op);
+	int (*set_zones)(struct kgw_store *s, const char *name,
+	    const char *zones, const char *op);
+	int (*batch_begin)(struct kgw_store *s);
+	int (*batch_end)(struct kgw_store *s, bool commit);
 	int (*set_password)(struct kgw_store *s, const char *name,
 	    const char *hash, const char *op);
 	int (*set_totp)(struct kgw_store *s, const char *name,

@@ -216,18 +216,27 @@ change_apply(struct sqlite_store *ss, sqlite3_stmt *st,
 {
 	int r;
 
-	if ((r = kgw_sq_db_exec(ss, "BEGIN IMMEDIATE", c->action)) != KGW_OK ||
+	/*
+	 * In a batch the transaction is the batch's, and so is a rollback.
+	 * SQLite may have rolled it back already (an I/O error, a full
+	 * disk): then nothing more may run, lest it commit on its own.
+	 */
+	if (ss->batch && sqlite3_get_autocommit(ss->db))
+		return kgw_sq_db_fail(ss, "batch lost", SQLITE_ABORT);
+	if ((!ss->batch && (r = kgw_sq_db_exec(ss, "BEGIN IMMEDIATE",
+	    c->action)) != KGW_OK) ||
 	    (r = kgw_sq_db_done(ss, st, c->action)) != KGW_OK)
 		goto fail;
 	if (sqlite3_changes(ss->db) != 1) {
 		r = none;
 		goto fail;
 	}
-	if ((r = change_record(ss, c)) != KGW_OK)
+	if ((r = change_record(ss, c)) != KGW_OK || ss->batch)
 		goto fail;
 	r = kgw_sq_db_exec(ss, "COMMIT", c->action);
 fail:
-	kgw_sq_db_rollback(ss);
+	if (!ss->batch)
+		kgw_sq_db_rollback(ss);
 	return r;
 }
 
@@ -246,12 +255,71 @@ change_run(struct kgw_store *s, const char *sql, const char *name,
 	return r;
 }
 
+/* A change that writes the zones column (?3); the list is its detail. */
 static int
-sqlite_user_add(struct kgw_store *s, const char *name, const char *op)
+zones_change(struct kgw_store *s, const char *sql, const char *name,
+    const char *zones, const char *op, const char *action, int none)
 {
-	return change_run(s, "INSERT INTO users (name, created, updated)"
-	    " VALUES (?1, ?2, ?2) ON CONFLICT (name) DO NOTHING", name, op,
-	    "add", KGW_ERR_EXISTS);
+	struct sqlite_store *ss = to_sqlite(s);
+	struct change c = { name, op, action, NULL, (int64_t)time(NULL) };
+	sqlite3_stmt *st = NULL;
+	char detail[KGW_ZONE_LIST_MAX + 8];
+	int r;
+
+	(void)snprintf(detail, sizeof(detail), "zones=%s", zones);
+	c.detail = detail;
+	if ((r = change_stmt(ss, sql, &c, &st)) != KGW_OK ||
+	    (r = kgw_sq_bind_text(ss, st, 3, zones)) != KGW_OK)
+		goto fail;
+	r = change_apply(ss, st, &c, none);
+fail:
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+sqlite_user_add(struct kgw_store *s, const char *name, const char *zones,
+    const char *op)
+{
+	return zones_change(s, "INSERT INTO users (name, zones, created,"
+	    " updated) VALUES (?1, ?3, ?2, ?2) ON CONFLICT (name) DO NOTHING",
+	    name, zones, op, "add", KGW_ERR_EXISTS);
+}
+
+static int
+sqlite_set_zones(struct kgw_store *s, const char *name, const char *zones,
+    const char *op)
+{
+	return zones_change(s, "UPDATE users SET zones = ?3, updated = ?2"
+	    " WHERE name = ?1", name, zones, op, "zones", KGW_ERR_NOT_FOUND);
+}
+
+static int
+sqlite_batch_begin(struct kgw_store *s)
+{
+	struct sqlite_store *ss = to_sqlite(s);
+	int r;
+
+	if (ss->batch)
+		return KGW_ERR_INTERNAL;
+	if ((r = kgw_sq_db_exec(ss, "BEGIN IMMEDIATE", "batch")) == KGW_OK)
+		ss->batch = true;
+	return r;
+}
+
+static int
+sqlite_batch_end(struct kgw_store *s, bool commit)
+{
+	struct sqlite_store *ss = to_sqlite(s);
+	int r = KGW_OK;
+
+	if (!ss->batch)
+		return KGW_ERR_INTERNAL;
+	ss->batch = false;
+	if (commit)
+		r = kgw_sq_db_exec(ss, "COMMIT", "batch");
+	kgw_sq_db_rollback(ss);
+	return r;
 }
 
 static int
@@ -378,7 +446,8 @@ sqlite_changes(struct kgw_store *s, const char *name,
 	int r, rc;
 
 	if ((r = kgw_sq_db_prepare_user(ss, "SELECT time, operator, action,"
-	    " user FROM changes WHERE user = ?1 ORDER BY id", name, &st)) !=
+	    " user, detail FROM changes WHERE user = ?1 ORDER BY id", name,
+	    &st)) !=
 	    KGW_OK)
 		goto fail;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -398,6 +467,9 @@ static const struct kgw_store_ops sqlite_ops = {
 	.totp_accept = sqlite_totp_accept,
 	.fail_record = sqlite_fail_record,
 	.user_add = sqlite_user_add,
+	.set_zones = sqlite_set_zones,
+	.batch_begin = sqlite_batch_begin,
+	.batch_end = sqlite_batch_end,
 	.set_password = sqlite_set_password,
 	.set_totp = sqlite_set_totp,
 	.revoke = sqlite_revoke,

@@ -19,14 +19,17 @@ struct sqlite_store {
 	struct kgw_store base;		/* first: the dispatcher's handle */
 	sqlite3 *db;
 	int busy_timeout;		/* milliseconds */
+	bool batch;			/* inside kgw_store_batch_begin/end */
 	char path[KGW_PATH_MAX];
 };
 
 /* The users columns, in the order kgw_sq_row_user reads them. */
 #define USER_COLUMNS "name, disabled, pwhash, totp_secret, totp_alg," \
-	" totp_digits, totp_last_step, fail_count, locked_until, created, updated"
+	" totp_digits, totp_last_step, fail_count, locked_until, created, updated," \
+	" zones"
 enum { COL_NAME, COL_DISABLED, COL_PWHASH, COL_SECRET, COL_ALG, COL_DIGITS,
-	COL_LAST_STEP, COL_FAILS, COL_LOCKED, COL_CREATED, COL_UPDATED };
+	COL_LAST_STEP, COL_FAILS, COL_LOCKED, COL_CREATED, COL_UPDATED,
+	COL_ZONES };
 
 static inline struct sqlite_store *
 to_sqlite(struct kgw_store *s)

@@ -53,6 +53,9 @@ static const char *const migrations[] = {
 	" detail TEXT"
 	") STRICT;"
 	"CREATE INDEX changes_user ON changes (user, id);",
+
+	/* The zones a person is authorised for (kgw_zone_list_normalize). */
+	"ALTER TABLE users ADD COLUMN zones TEXT NOT NULL DEFAULT '';",
 };
 #define SCHEMA_VERSION ((int64_t)(sizeof(migrations) / sizeof(migrations[0])))
 

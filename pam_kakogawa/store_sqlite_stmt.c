@@ -121,9 +121,9 @@ kgw_sq_col_int(sqlite3_stmt *st, int col, int64_t min, int64_t max,
 	return *out >= min && *out <= max;
 }
 
-/* A non-empty text column that fits out with its NUL and holds no NUL. */
+/* A text column of at least min bytes that fits out with its NUL, no NUL. */
 static bool
-col_text(sqlite3_stmt *st, int col, char *out, size_t outlen)
+col_text_min(sqlite3_stmt *st, int col, size_t min, char *out, size_t outlen)
 {
 	const unsigned char *p;
 	size_t len;
@@ -132,11 +132,17 @@ col_text(sqlite3_stmt *st, int col, char *out, size_t outlen)
 	    (p = sqlite3_column_text(st, col)) == NULL)
 		return false;
 	len = (size_t)sqlite3_column_bytes(st, col);
-	if (len == 0 || len >= outlen || memchr(p, '\0', len) != NULL)
+	if (len < min || len >= outlen || memchr(p, '\0', len) != NULL)
 		return false;
 	memcpy(out, p, len);
 	out[len] = '\0';
 	return true;
+}
+
+static bool
+col_text(sqlite3_stmt *st, int col, char *out, size_t outlen)
+{
+	return col_text_min(st, col, 1, out, outlen);
 }
 
 static bool
@@ -178,6 +184,9 @@ row_state(sqlite3_stmt *st, struct kgw_user_rec *rec)
 		return "created";
 	if (!kgw_sq_col_int(st, COL_UPDATED, 0, INT64_MAX, &rec->updated))
 		return "updated";
+	if (!col_text_min(st, COL_ZONES, 0, rec->zones, sizeof(rec->zones)) ||
+	    !kgw_zone_list_valid(rec->zones))
+		return "zones";
 	return NULL;
 }
 
@@ -245,7 +254,9 @@ kgw_sq_row_change(const struct sqlite_store *ss, sqlite3_stmt *st,
 	    !col_text(st, 1, c->operator_name, sizeof(c->operator_name)) ||
 	    !col_text(st, 2, c->action, sizeof(c->action)) ||
 	    !col_text(st, 3, c->user, sizeof(c->user)) ||
-	    !kgw_username_valid(c->user)) {
+	    !kgw_username_valid(c->user) ||
+	    (sqlite3_column_type(st, 4) != SQLITE_NULL &&
+	    !col_text_min(st, 4, 0, c->detail, sizeof(c->detail)))) {
 		kgw_log_err(ss->base.log, "store change row invalid: path=%s",
 		    ss->path);
 		memset(c, 0, sizeof(*c));

@@ -71,9 +71,12 @@ setup_deployment() {
 	lockout_attempts = 10
 	lockout_time = 600
 	fail_delay = 0
+	host_zone = lgwan
+	[zone lgwan]
+	networks = 127.0.0.0/8
 	EOF
 	useradd -m -s /bin/sh "$user" && made_user=1 &&
-	"$enroll" --config "$conf" add "$user" &&
+	"$enroll" --config "$conf" add "$user" --zones lgwan &&
 	printf '%s\n' "$password" |
 	    "$enroll" --config "$conf" passwd "$user" --password-stdin &&
 	printf '%s\n' "$secret" |

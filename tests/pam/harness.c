@@ -334,9 +334,10 @@ h_write_config(const struct h_deploy *d, const char *extra)
 	    "lockout_time = %u\n"
 	    "busy_timeout = 10000\n"
 	    "fail_delay = %u\n"
-	    "%s",
+	    "%s%s",
 	    d->store, d->key, d->totp_window, d->lockout_attempts,
-	    d->lockout_time, d->fail_delay, extra != NULL ? extra : "");
+	    d->lockout_time, d->fail_delay, extra != NULL ? extra : "",
+	    d->zones != NULL ? d->zones : H_ZONES);
 	ck_assert(n > 0 && (size_t)n < sizeof(text));
 	h_write_file(d->conf, text, 0644);
 }
@@ -537,7 +538,7 @@ h_enrol_totp_only(const struct h_deploy *d, const struct h_user *u)
 {
 	char line[H_B32_MAX + 2];
 
-	cli_ok(d, NULL, "add", "add", u->name, NULL, NULL, NULL);
+	cli_ok(d, NULL, "add", "add", u->name, "--zones", H_ZONE, NULL);
 	(void)snprintf(line, sizeof(line), "%s\n", u->secret);
 	cli_ok(d, line, "totp --secret", "totp", u->name, "--secret",
 	    "--show", "none");
@@ -709,8 +710,10 @@ start(const struct h_deploy *d, struct h_login *l, struct conv_state *st,
 	r = pam_start_confdir(H_SERVICE, l->user, pc, d->pamdir, pamh);
 	if (r != PAM_SUCCESS)
 		return r;
-	if ((r = pam_set_item(*pamh, PAM_RHOST, H_RHOST)) != PAM_SUCCESS ||
-	    (r = pam_set_item(*pamh, PAM_TTY, H_TTY)) != PAM_SUCCESS) {
+	if ((!l->no_rhost && (r = pam_set_item(*pamh, PAM_RHOST,
+	    l->rhost != NULL ? l->rhost : H_RHOST)) != PAM_SUCCESS) ||
+	    (!l->no_tty && (r = pam_set_item(*pamh, PAM_TTY,
+	    l->tty != NULL ? l->tty : H_TTY)) != PAM_SUCCESS)) {
 		(void)pam_end(*pamh, r);
 		*pamh = NULL;
 	}
@@ -752,7 +755,8 @@ h_login(const struct h_deploy *d, struct h_login *l)
 	l->start_rc = start(d, l, &st, &pc, &pamh);
 	if (l->start_rc == PAM_SUCCESS) {
 		authtok_env(l, true);
-		l->auth_rc = pam_authenticate(pamh, 0);
+		if (!l->skip_auth)
+			l->auth_rc = pam_authenticate(pamh, 0);
 		authtok_env(l, false);
 		if (!l->skip_account)
 			l->acct_rc = pam_acct_mgmt(pamh, 0);

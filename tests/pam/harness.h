@@ -15,6 +15,10 @@
 #define H_SERVICE "kgwtest"
 #define H_RHOST "192.0.2.10"	/* TEST-NET-1: never a real client */
 #define H_TTY "ssh"
+#define H_ZONE "lgwan"		/* the test host's zone, and its people's */
+/* The zone part of every config unless a test sets d->zones. */
+#define H_ZONES "host_zone = " H_ZONE "\n" \
+	"[zone " H_ZONE "]\nnetworks = 192.0.2.0/24\n"
 #define H_MAX_ANSWERS 8
 #define H_MAX_PROMPTS 16
 #define H_TEXT_MAX 256
@@ -34,6 +38,7 @@ struct h_deploy {
 	unsigned lockout_attempts;
 	unsigned lockout_time;
 	unsigned fail_delay;
+	const char *zones;	/* host_zone and [zone] sections: last */
 };
 
 /* A test user: a random password and a random TOTP secret (base32). */
@@ -69,6 +74,11 @@ struct h_login {
 	void (*before_answer)(size_t index, void *arg);
 	void *hook_arg;
 	bool skip_account;
+	bool skip_auth;		/* account only: an SSH public-key login */
+	const char *rhost;	/* PAM_RHOST; NULL: H_RHOST */
+	const char *tty;	/* PAM_TTY; NULL: H_TTY */
+	bool no_rhost;		/* leave PAM_RHOST unset */
+	bool no_tty;		/* leave PAM_TTY unset */
 	/* out */
 	int start_rc;
 	int auth_rc;
@@ -116,7 +126,7 @@ int h_cli(const struct h_deploy *d, const char *input, char *out,
 
 /* Fills u with name, a random password and a random 20-byte secret. */
 void h_user_make(struct h_user *u, const char *name);
-/* Enrols u: add, passwd (password on stdin), totp (secret on stdin). */
+/* Enrols u: add (zone H_ZONE), passwd (password on stdin), totp (secret on stdin). */
 void h_enrol(const struct h_deploy *d, const struct h_user *u);
 /* add + totp only (no password). */
 void h_enrol_totp_only(const struct h_deploy *d, const struct h_user *u);

@@ -203,8 +203,9 @@ START_TEST(test_success)
 	expect(&L, PAM_SUCCESS, PAM_SUCCESS, "ok");
 	expect_two_prompts(&L);
 	(void)snprintf(want, sizeof(want), "phase=auth user=alice service=%s "
-	    "rhost=%s tty=%s factors=password,totp result=allow reason=ok",
-	    H_SERVICE, H_RHOST, H_TTY);
+	    "rhost=%s tty=%s src_zone=%s host_zone=%s rule=same_zone "
+	    "factors=password,totp result=allow reason=ok", H_SERVICE,
+	    H_RHOST, H_TTY, H_ZONE, H_ZONE);
 	ck_assert_msg(strstr(L.log, want) != NULL, "want \"%s\" in log:\n%s",
 	    want, L.log);
 	expect_account_reason(&L, "ok");
@@ -532,22 +533,32 @@ START_TEST(test_no_totp)
 	struct h_user bob;
 	char line[128], code[16];
 
-	/* bob has a password and no TOTP: no pass-through. */
+	/*
+	 * bob has a password and no TOTP: no pass-through, and the account
+	 * phase (an SSH key login) refuses him too, since his zone asks for
+	 * a second factor he does not have.
+	 */
 	h_user_make(&bob, "bob");
-	cli_ok(NULL, "add", "bob", NULL);
+	cli_ok(NULL, "add", "bob", "--zones=" H_ZONE);
 	(void)snprintf(line, sizeof(line), "%s\n", bob.password);
 	cli_ok(line, "passwd", "bob", "--password-stdin");
 	h_code(bob.secret, h_step_with_margin(3), code);
 	run(&L, "bob", bob.password, code);
-	expect(&L, PAM_AUTH_ERR, PAM_SUCCESS, "no_totp");
+	expect(&L, PAM_AUTH_ERR, PAM_PERM_DENIED, "no_token");
+	expect_account_reason(&L, "no_token");
+	memset(&L, 0, sizeof(L));
+	L.user = "bob";
+	L.answers[0] = bob.password;
+	L.answers[1] = "";
+	L.skip_account = true;	/* its refusal message is not a prompt */
+	h_login(&D, &L);
+	expect(&L, PAM_AUTH_ERR, ANY, "no_token");
 	expect_two_prompts(&L);
-	run(&L, "bob", bob.password, "");
-	expect(&L, PAM_AUTH_ERR, PAM_SUCCESS, NULL);
 	/* alice loses her TOTP: the old code opens nothing. */
 	cli_ok(NULL, "revoke", "alice", "totp");
 	h_code(alice.secret, h_step_with_margin(3), code);
 	run(&L, "alice", alice.password, code);
-	expect(&L, PAM_AUTH_ERR, ANY, "no_totp");
+	expect(&L, PAM_AUTH_ERR, ANY, "no_token");
 }
 END_TEST
 

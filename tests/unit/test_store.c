@@ -119,7 +119,7 @@ store_with_alice(void)
 {
 	struct kgw_store *s = store_open(KGW_STORE_CREATE);
 
-	ck_assert_int_eq(kgw_store_user_add(s, "alice", OP1), KGW_OK);
+	ck_assert_int_eq(kgw_store_user_add(s, "alice", "", OP1), KGW_OK);
 	return s;
 }
 
@@ -268,7 +268,7 @@ START_TEST(test_create_reopen)
 	kgw_store_close(&s);
 	db = raw_open();
 	raw_query(db, "PRAGMA user_version", text, sizeof(text));
-	ck_assert_str_eq(text, "2");
+	ck_assert_str_eq(text, "3");
 	raw_query(db, "PRAGMA journal_mode", text, sizeof(text));
 	ck_assert_str_eq(text, "wal");
 	raw_close(db);
@@ -333,7 +333,7 @@ START_TEST(test_add_get)
 	ck_assert_int_eq(rec.locked_until, 0);
 	ck_assert(rec.created > now - 60 && rec.created <= now);
 	ck_assert_int_eq(rec.updated, rec.created);
-	ck_assert_int_eq(kgw_store_user_add(s, "alice", OP2), KGW_ERR_EXISTS);
+	ck_assert_int_eq(kgw_store_user_add(s, "alice", "", OP2), KGW_ERR_EXISTS);
 	ck_assert_int_eq(kgw_store_get_user(s, "bob", &rec), KGW_ERR_NOT_FOUND);
 	check_changes(s, "alice", "add@" OP1);
 	kgw_store_close(&s);
@@ -465,7 +465,7 @@ START_TEST(test_delete)
 	ck_assert_int_eq(kgw_store_user_delete(s, "alice", OP2),
 	    KGW_ERR_NOT_FOUND);
 	check_changes(s, "alice", "add@" OP1 ",delete@" OP2);
-	ck_assert_int_eq(kgw_store_user_add(s, "alice", OP1), KGW_OK);
+	ck_assert_int_eq(kgw_store_user_add(s, "alice", "", OP1), KGW_OK);
 	check_changes(s, "alice", "add@" OP1 ",delete@" OP2 ",add@" OP1);
 	kgw_store_close(&s);
 }
@@ -517,14 +517,14 @@ START_TEST(test_list)
 
 	ck_assert_int_eq(kgw_store_list(s, list_names, names), KGW_OK);
 	ck_assert_str_eq(names, "");
-	ck_assert_int_eq(kgw_store_user_add(s, "carol", OP1), KGW_OK);
-	ck_assert_int_eq(kgw_store_user_add(s, "alice", OP1), KGW_OK);
-	ck_assert_int_eq(kgw_store_user_add(s, "bob", OP1), KGW_OK);
+	ck_assert_int_eq(kgw_store_user_add(s, "carol", "", OP1), KGW_OK);
+	ck_assert_int_eq(kgw_store_user_add(s, "alice", "", OP1), KGW_OK);
+	ck_assert_int_eq(kgw_store_user_add(s, "bob", "", OP1), KGW_OK);
 	ck_assert_int_eq(kgw_store_list(s, list_names, names), KGW_OK);
 	ck_assert_str_eq(names, "alice,bob,carol");
 	/* A non-zero callback result stops the walk and is returned. */
-	ck_assert_int_eq(kgw_store_user_add(s, "stop", OP1), KGW_OK);
-	ck_assert_int_eq(kgw_store_user_add(s, "zed", OP1), KGW_OK);
+	ck_assert_int_eq(kgw_store_user_add(s, "stop", "", OP1), KGW_OK);
+	ck_assert_int_eq(kgw_store_user_add(s, "zed", "", OP1), KGW_OK);
 	names[0] = '\0';
 	ck_assert_int_eq(kgw_store_list(s, list_names, names), 42);
 	ck_assert_str_eq(names, "alice,bob,carol,stop");
@@ -787,12 +787,13 @@ START_TEST(test_migrate_v1)
 	ck_assert_int_eq(rec.totp_last_step, 1234);
 	ck_assert_uint_eq(rec.fail_count, 2);
 	ck_assert_int_eq(rec.created, 1700000000);
+	ck_assert_str_eq(rec.zones, "");	/* authorised nowhere yet */
 	ck_assert_int_eq(kgw_store_set_disabled(s, "alice", true, OP1), KGW_OK);
 	check_changes(s, "alice", "disable@" OP1);
 	kgw_store_close(&s);
 	db = raw_open();
 	raw_query(db, "PRAGMA user_version", text, sizeof(text));
-	ck_assert_str_eq(text, "2");
+	ck_assert_str_eq(text, "3");
 	raw_query(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'changes'",
 	    text, sizeof(text));
 	ck_assert_str_eq(text, "1");
@@ -870,6 +871,16 @@ static const struct {
 	{ "fail_count = 4294967296", "fail_count" },
 	{ "locked_until = -1", "locked_until" },
 	{ "created = -5", "created" },
+	/* A zone list not in the stored form (kgw_zone_list_normalize). */
+	{ "zones = 'Lgwan'", "zones" },
+	{ "zones = 'mynumber,lgwan'", "zones" },
+	{ "zones = 'lgwan,lgwan'", "zones" },
+	{ "zones = 'lgwan,'", "zones" },
+	{ "zones = 'lgwan mynumber'", "zones" },
+	{ "zones = CAST(X'6C6777616E006D79' AS TEXT)", "zones" },
+	{ "zones = 'a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q'", "zones" },
+	{ "zones = substr(replace(hex(zeroblob(300)), '0', 'a'), 1, 528)",
+	    "zones" },
 };
 
 static void
@@ -1003,6 +1014,235 @@ START_TEST(test_busy)
 }
 END_TEST
 
+/* A person's zones are kept as given, in the stored form only. */
+START_TEST(test_zones_add_get)
+{
+	struct kgw_store *s = store_with_alice();
+	struct kgw_user_rec rec;
+
+	ck_assert_str_eq(get(s, "alice").zones, "");
+	ck_assert_int_eq(kgw_store_user_add(s, "bob", "lgwan,mynumber", OP1),
+	    KGW_OK);
+	ck_assert_str_eq(get(s, "bob").zones, "lgwan,mynumber");
+	/* Not the stored form: refused, and nobody is added. */
+	ck_assert_int_eq(kgw_store_user_add(s, "carol", "mynumber,lgwan", OP1),
+	    KGW_ERR_INVALID);
+	ck_assert_int_eq(kgw_store_user_add(s, "carol", "Lgwan", OP1),
+	    KGW_ERR_INVALID);
+	ck_assert_int_eq(kgw_store_user_add(s, "carol", NULL, OP1),
+	    KGW_ERR_INVALID);
+	ck_assert_int_eq(kgw_store_get_user(s, "carol", &rec),
+	    KGW_ERR_NOT_FOUND);
+	check_changes(s, "carol", "");
+	check_changes(s, "bob", "add@" OP1);
+	kgw_store_close(&s);
+	s = store_open(0);
+	ck_assert_str_eq(get(s, "bob").zones, "lgwan,mynumber");
+	kgw_store_close(&s);
+}
+END_TEST
+
+/* Sixteen names of the longest length: the largest list there can be. */
+START_TEST(test_zones_longest)
+{
+	struct kgw_store *s = store_with_alice();
+	char list[KGW_ZONE_LIST_MAX];
+	size_t used = 0;
+	unsigned i;
+
+	for (i = 0; i < KGW_ZONES_MAX; i++)
+		used += (size_t)snprintf(list + used, sizeof(list) - used,
+		    "%sz%031u", i ? "," : "", i);
+	ck_assert_uint_eq(strlen(list), sizeof(list) - 1);
+	ck_assert_int_eq(kgw_store_set_zones(s, "alice", list, OP1), KGW_OK);
+	ck_assert_str_eq(get(s, "alice").zones, list);
+	kgw_store_close(&s);
+}
+END_TEST
+
+static const char *const bad_lists[] = {
+	"Lgwan", "lgwan,lgwan", "mynumber,lgwan", "lgwan,", ",lgwan",
+	"lgwan mynumber", "lgwan;mynumber", "1st", "lg.wan",
+};
+
+START_TEST(test_set_zones)
+{
+	struct kgw_store *s = store_with_alice();
+	char detail[128];
+	sqlite3 *db;
+	size_t i;
+
+	ck_assert_int_eq(kgw_store_set_zones(s, "alice", "internet,lgwan", OP2),
+	    KGW_OK);
+	ck_assert_str_eq(get(s, "alice").zones, "internet,lgwan");
+	/* A bad list changes nothing, records nothing. */
+	for (i = 0; i < sizeof(bad_lists) / sizeof(bad_lists[0]); i++) {
+		ck_assert_msg(kgw_store_set_zones(s, "alice", bad_lists[i], OP1)
+		    == KGW_ERR_INVALID, "accepted \"%s\"", bad_lists[i]);
+		ck_assert_str_eq(get(s, "alice").zones, "internet,lgwan");
+	}
+	ck_assert_int_eq(kgw_store_set_zones(s, "alice", NULL, OP1),
+	    KGW_ERR_INVALID);
+	ck_assert_int_eq(kgw_store_set_zones(s, "ghost", "lgwan", OP1),
+	    KGW_ERR_NOT_FOUND);
+	check_changes(s, "ghost", "");
+	check_changes(s, "alice", "add@" OP1 ",zones@" OP2);
+	/* The empty set withdraws every zone. */
+	ck_assert_int_eq(kgw_store_set_zones(s, "alice", "", OP1), KGW_OK);
+	ck_assert_str_eq(get(s, "alice").zones, "");
+	check_changes(s, "alice", "add@" OP1 ",zones@" OP2 ",zones@" OP1);
+	kgw_store_close(&s);
+	/* Auditors read what each list became. */
+	db = raw_open();
+	raw_query(db, "SELECT group_concat(detail, '|') FROM (SELECT detail"
+	    " FROM changes WHERE user = 'alice' AND action = 'zones'"
+	    " ORDER BY id)", detail, sizeof(detail));
+	ck_assert_str_eq(detail, "zones=internet,lgwan|zones=");
+	raw_close(db);
+}
+END_TEST
+
+/* What an import might do: several changes to several users. */
+static void
+batch_changes(struct kgw_store *s)
+{
+	ck_assert_int_eq(kgw_store_user_add(s, "bob", "lgwan", OP2), KGW_OK);
+	ck_assert_int_eq(kgw_store_set_zones(s, "alice", "internet,lgwan",
+	    OP2), KGW_OK);
+	ck_assert_int_eq(kgw_store_set_disabled(s, "alice", true, OP2),
+	    KGW_OK);
+	ck_assert_int_eq(kgw_store_user_add(s, "carol", "", OP2), KGW_OK);
+	ck_assert_int_eq(kgw_store_user_delete(s, "carol", OP2), KGW_OK);
+}
+
+/* The store as store_with_alice left it: no trace of any batch. */
+static void
+assert_only_alice(struct kgw_store *s)
+{
+	struct kgw_user_rec rec = get(s, "alice");
+
+	ck_assert_str_eq(rec.zones, "");
+	ck_assert(!rec.disabled);
+	ck_assert_int_eq(kgw_store_get_user(s, "bob", &rec),
+	    KGW_ERR_NOT_FOUND);
+	ck_assert_int_eq(kgw_store_get_user(s, "carol", &rec),
+	    KGW_ERR_NOT_FOUND);
+	check_changes(s, "alice", "add@" OP1);
+	check_changes(s, "bob", "");
+	check_changes(s, "carol", "");
+}
+
+START_TEST(test_batch_rollback)
+{
+	struct kgw_store *s = store_with_alice();
+
+	ck_assert_int_eq(kgw_store_batch_begin(s), KGW_OK);
+	batch_changes(s);
+	ck_assert_str_eq(get(s, "bob").zones, "lgwan");	/* seen inside */
+	ck_assert_int_eq(kgw_store_batch_end(s, false), KGW_OK);
+	assert_only_alice(s);
+	/* Outside a batch, a change commits on its own again. */
+	ck_assert_int_eq(kgw_store_set_zones(s, "alice", "lgwan", OP1),
+	    KGW_OK);
+	kgw_store_close(&s);
+	s = store_open(0);
+	ck_assert_str_eq(get(s, "alice").zones, "lgwan");
+	check_changes(s, "alice", "add@" OP1 ",zones@" OP1);
+	check_changes(s, "bob", "");
+	kgw_store_close(&s);
+}
+END_TEST
+
+START_TEST(test_batch_commit)
+{
+	struct kgw_store *s = store_with_alice();
+	struct kgw_user_rec rec;
+
+	ck_assert_int_eq(kgw_store_batch_begin(s), KGW_OK);
+	batch_changes(s);
+	ck_assert_int_eq(kgw_store_batch_end(s, true), KGW_OK);
+	kgw_store_close(&s);
+	s = store_open(0);
+	rec = get(s, "alice");
+	ck_assert_str_eq(rec.zones, "internet,lgwan");
+	ck_assert(rec.disabled);
+	ck_assert_str_eq(get(s, "bob").zones, "lgwan");
+	ck_assert_int_eq(kgw_store_get_user(s, "carol", &rec),
+	    KGW_ERR_NOT_FOUND);
+	check_changes(s, "alice", "add@" OP1 ",zones@" OP2 ",disable@" OP2);
+	check_changes(s, "bob", "add@" OP2);
+	check_changes(s, "carol", "add@" OP2 ",delete@" OP2);
+	kgw_store_close(&s);
+}
+END_TEST
+
+/* A change failing inside a batch; end(false) undoes the ones before it. */
+START_TEST(test_batch_failed_change)
+{
+	struct kgw_store *s = store_with_alice();
+
+	ck_assert_int_eq(kgw_store_batch_begin(s), KGW_OK);
+	batch_changes(s);
+	ck_assert_int_eq(kgw_store_user_add(s, "alice", "lgwan", OP2),
+	    KGW_ERR_EXISTS);
+	ck_assert_int_eq(kgw_store_set_zones(s, "ghost", "lgwan", OP2),
+	    KGW_ERR_NOT_FOUND);
+	ck_assert_int_eq(kgw_store_set_zones(s, "alice", "Bad", OP2),
+	    KGW_ERR_INVALID);
+	ck_assert_int_eq(kgw_store_batch_end(s, false), KGW_OK);
+	assert_only_alice(s);
+	/* Nothing was left open: a change commits, and lasts. */
+	ck_assert_int_eq(kgw_store_set_disabled(s, "alice", true, OP1),
+	    KGW_OK);
+	kgw_store_close(&s);
+	s = store_open(0);
+	ck_assert(get(s, "alice").disabled);
+	check_changes(s, "alice", "add@" OP1 ",disable@" OP1);
+	kgw_store_close(&s);
+}
+END_TEST
+
+/* Another handle (a login) sees a batch only once it is committed. */
+START_TEST(test_batch_isolated)
+{
+	struct kgw_store *a = store_with_alice();
+	struct kgw_store *b = store_open(0);
+	struct kgw_user_rec rec;
+
+	ck_assert_int_eq(kgw_store_batch_begin(a), KGW_OK);
+	batch_changes(a);
+	ck_assert_int_eq(kgw_store_get_user(b, "bob", &rec),
+	    KGW_ERR_NOT_FOUND);
+	ck_assert_str_eq(get(b, "alice").zones, "");
+	ck_assert_int_eq(kgw_store_batch_end(a, true), KGW_OK);
+	ck_assert_str_eq(get(b, "bob").zones, "lgwan");
+	ck_assert_str_eq(get(b, "alice").zones, "internet,lgwan");
+	kgw_store_close(&a);
+	kgw_store_close(&b);
+}
+END_TEST
+
+/* No nested batches, no end without a begin; neither commits anything. */
+START_TEST(test_batch_misuse)
+{
+	struct kgw_store *s = store_with_alice();
+	struct kgw_user_rec rec;
+
+	ck_assert_int_ne(kgw_store_batch_end(s, true), KGW_OK);
+	ck_assert_int_ne(kgw_store_batch_end(s, false), KGW_OK);
+	ck_assert_int_eq(kgw_store_batch_begin(s), KGW_OK);
+	ck_assert_int_eq(kgw_store_user_add(s, "bob", "", OP2), KGW_OK);
+	ck_assert_int_ne(kgw_store_batch_begin(s), KGW_OK);
+	ck_assert_int_eq(kgw_store_batch_end(s, false), KGW_OK);
+	ck_assert_int_ne(kgw_store_batch_end(s, false), KGW_OK);
+	ck_assert_int_eq(kgw_store_get_user(s, "bob", &rec),
+	    KGW_ERR_NOT_FOUND);
+	ck_assert_int_eq(kgw_store_batch_begin(NULL), KGW_ERR_INTERNAL);
+	ck_assert_int_eq(kgw_store_batch_end(NULL, true), KGW_ERR_INTERNAL);
+	kgw_store_close(&s);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1045,6 +1285,14 @@ main(void)
 	tcase_add_test(tc, test_symlink);
 	tcase_add_test(tc, test_path_not_absolute);
 	tcase_add_test(tc, test_busy);
+	tcase_add_test(tc, test_zones_add_get);
+	tcase_add_test(tc, test_zones_longest);
+	tcase_add_test(tc, test_set_zones);
+	tcase_add_test(tc, test_batch_rollback);
+	tcase_add_test(tc, test_batch_commit);
+	tcase_add_test(tc, test_batch_failed_change);
+	tcase_add_test(tc, test_batch_isolated);
+	tcase_add_test(tc, test_batch_misuse);
 	suite_add_tcase(suite, tc);
 	sr = srunner_create(suite);
 	srunner_run_all(sr, CK_ENV);

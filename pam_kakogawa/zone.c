@@ -1,0 +1,258 @@
+/*
+ * The zone decision: where a login comes from, which zone this host is in,
+ * and whether that zone's policy lets this person in from there. Pure
+ * functions of the parsed configuration, except kgw_zone_host, which asks
+ * the kernel for the host's own addresses.
+ */
+#include <config.h>
+
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "kgw_err.h"
+#include "kgw_str.h"
+#include "kgw_zone.h"
+
+#define RHOST_MAX 256	/* longer is not an address: unknown */
+
+int
+kgw_zone_find(const struct kgw_zones *z, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < z->nzones; i++)
+		if (strcmp(z->zone[i].name, name) == 0)
+			return (int)i;
+	return KGW_ZONE_NONE;
+}
+
+const char *
+kgw_zone_label(const struct kgw_zones *z, int zone)
+{
+	if (zone == KGW_SOURCE_CONSOLE)
+		return "console";
+	if (zone < 0 || (unsigned)zone >= z->nzones)
+		return "unknown";
+	return z->zone[zone].name;
+}
+
+int
+kgw_zone_of_addr(const struct kgw_zones *z, const struct kgw_addr *addr)
+{
+	const struct kgw_zone_range *best = NULL;
+	unsigned i;
+
+	/* Ranges of different zones never overlap (zone_conf.c): the most
+	 * specific match matters only within one zone, and costs nothing. */
+	for (i = 0; i < z->nnetworks; i++)
+		if (kgw_cidr_contains(&z->network[i].cidr, addr) &&
+		    (best == NULL || z->network[i].cidr.prefix >
+		    best->cidr.prefix))
+			best = &z->network[i];
+	return best != NULL ? (int)best->zone : KGW_ZONE_NONE;
+}
+
+int
+kgw_zone_host_from_addrs(const struct kgw_zones *z,
+    const struct kgw_addr *addrs, size_t naddrs, int *host)
+{
+	int found = KGW_ZONE_NONE, zone;
+	size_t i;
+
+	*host = KGW_ZONE_NONE;
+	for (i = 0; i < naddrs; i++) {
+		if ((zone = kgw_zone_of_addr(z, &addrs[i])) == KGW_ZONE_NONE)
+			continue;
+		if (found != KGW_ZONE_NONE && found != zone)
+			return KGW_ERR_ZONE;	/* bridges two zones */
+		found = zone;
+	}
+	if (found == KGW_ZONE_NONE)
+		return KGW_ERR_ZONE;
+	*host = found;
+	return KGW_OK;
+}
+
+/* Copies an interface address, IPv4 mapped as kgw_addr keeps it. */
+static bool
+ifa_addr(const struct sockaddr *sa, struct kgw_addr *out)
+{
+	static const unsigned char mapped[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+	};
+
+	memset(out, 0, sizeof(*out));
+	if (sa == NULL)
+		return false;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)sa;
+
+		memcpy(out->b, mapped, sizeof(mapped));
+		memcpy(out->b + sizeof(mapped), &in->sin_addr, 4);
+		return true;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+
+		memcpy(out->b, &in6->sin6_addr, sizeof(out->b));
+		return true;
+	}
+	return false;
+}
+
+#define HOST_ADDRS_MAX 256
+
+int
+kgw_zone_host(const struct kgw_zones *z, const struct kgw_log *log, int *host)
+{
+	struct kgw_addr addrs[HOST_ADDRS_MAX];
+	struct ifaddrs *ifa = NULL, *i;
+	size_t n = 0;
+	int r;
+
+	*host = z->host_zone;
+	if (z->host_zone != KGW_ZONE_NONE)
+		return KGW_OK;
+	if (getifaddrs(&ifa) != 0) {
+		kgw_log_err(log, "host zone unknown: getifaddrs: %m");
+		return KGW_ERR_ZONE;
+	}
+	for (i = ifa; i != NULL && n < HOST_ADDRS_MAX; i = i->ifa_next)
+		if (ifa_addr(i->ifa_addr, &addrs[n]))
+			n++;
+	freeifaddrs(ifa);
+	if ((r = kgw_zone_host_from_addrs(z, addrs, n, host)) != KGW_OK)
+		kgw_log_err(log, "host zone unknown: this host's addresses "
+		    "fall in %s configured zone; set host_zone",
+		    n == 0 ? "no" : "no single");
+	return r;
+}
+
+/* A gateway listed by the host's zone (the screen-transfer servers). */
+static bool
+is_gateway(const struct kgw_zones *z, int host, const struct kgw_addr *addr)
+{
+	unsigned i;
+
+	for (i = 0; i < z->ngateways; i++)
+		if ((int)z->gateway[i].zone == host &&
+		    kgw_cidr_contains(&z->gateway[i].cidr, addr))
+			return true;
+	return false;
+}
+
+static int
+site_deny(struct kgw_zone_site *site, const char *rule)
+{
+	site->rule = rule;
+	return KGW_ERR_ZONE;
+}
+
+int
+kgw_zone_site(const struct kgw_zones *z, int host, const char *rhost,
+    const char *tty, struct kgw_zone_site *site)
+{
+	const struct kgw_zone *hz;
+	struct kgw_addr addr;
+
+	bool remote = rhost != NULL && rhost[0] != '\0';
+	bool numeric = remote && strnlen(rhost, RHOST_MAX) < RHOST_MAX &&
+	    kgw_addr_parse(rhost, &addr) == KGW_OK;
+
+	/* The source first, so that every refusal's log line names it. */
+	memset(site, 0, sizeof(*site));
+	site->host = host;
+	site->source = KGW_ZONE_NONE;
+	if (numeric)
+		site->source = kgw_zone_of_addr(z, &addr);
+	else if (!remote && tty != NULL && tty[0] != '\0')
+		site->source = KGW_SOURCE_CONSOLE;
+	if (host < 0 || (unsigned)host >= z->nzones)
+		return site_deny(site, "host_zone_unknown");
+	hz = &z->zone[host];
+	if (!remote) {
+		/* No remote host and no terminal: nothing says where from. */
+		if (site->source != KGW_SOURCE_CONSOLE)
+			return site_deny(site, "source_unknown");
+		site->rule = "console";
+		return KGW_OK;
+	}
+	if (!numeric)
+		return site_deny(site, "rhost_not_address");
+	if (hz->console_only)
+		return site_deny(site, "console_only");
+	if (is_gateway(z, host, &addr)) {
+		site->gateway = true;
+		site->rule = "gateway";
+		return KGW_OK;
+	}
+	if (site->source == KGW_ZONE_NONE)
+		return site_deny(site, "source_unknown");
+	if (!(hz->remote_from & (1u << site->source)))
+		return site_deny(site, "cross_zone");
+	site->rule = site->source == host ? "same_zone" : "remote_from";
+	return KGW_OK;
+}
+
+int
+kgw_zone_person(const struct kgw_zones *z, const struct kgw_zone_site *site,
+    const char *person_zones, unsigned have, const char **rule)
+{
+	unsigned need;
+
+	if (site->host < 0 || (unsigned)site->host >= z->nzones) {
+		*rule = "host_zone_unknown";
+		return KGW_ERR_ZONE;
+	}
+	if (person_zones == NULL ||
+	    !kgw_zone_list_has(person_zones, z->zone[site->host].name)) {
+		*rule = "not_authorised";
+		return KGW_ERR_ZONE;
+	}
+	need = z->zone[site->host].factors;
+	*rule = "authorised";
+	if ((need & KGW_NEED_TOTP) && !(have & KGW_HAVE_TOTP))
+		*rule = "no_totp";
+	else if ((need & KGW_NEED_FIDO2) && !(have & KGW_HAVE_FIDO2))
+		*rule = "no_fido2";
+	else if ((need & KGW_NEED_TOKEN) &&
+	    !(have & (KGW_HAVE_TOTP | KGW_HAVE_FIDO2)))
+		*rule = "no_token";
+	else
+		return KGW_OK;
+	return KGW_ERR_NO_FACTOR;
+}
+
+int
+kgw_zone_factors_format(unsigned mask, char *out, size_t outlen)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} names[] = {
+		{ KGW_NEED_PASSWORD, "password" },
+		{ KGW_NEED_TOTP, "totp" },
+		{ KGW_NEED_FIDO2, "fido2" },
+		{ KGW_NEED_TOKEN, "token" },
+	};
+	size_t i, len = 0;
+
+	if (outlen == 0)
+		return KGW_ERR_INVALID;
+	out[0] = '\0';
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(mask & names[i].bit))
+			continue;
+		if (len > 0 && kgw_strcopy(out + len, outlen - len, "+") !=
+		    KGW_OK)
+			return KGW_ERR_INVALID;
+		len = strlen(out);
+		if (kgw_strcopy(out + len, outlen - len, names[i].name) !=
+		    KGW_OK)
+			return KGW_ERR_INVALID;
+		len = strlen(out);
+	}
+	return KGW_OK;
+}

@@ -337,19 +337,15 @@ db_open(struct sqlite_store *ss, unsigned busy_timeout)
 		goto fail;
 	}
 	ss->busy_timeout = busy_timeout > INT_MAX ? INT_MAX : (int)busy_timeout;
-	/* Settings by C calls where SQLite has them: no SQL to compile. */
 	if ((rc = sqlite3_busy_handler(ss->db, busy_wait, ss)) != SQLITE_OK ||
 	    (rc = sqlite3_db_config(ss->db, SQLITE_DBCONFIG_DEFENSIVE, 1,
-	    (int *)NULL)) != SQLITE_OK ||
-	    (rc = sqlite3_db_config(ss->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0,
-	    (int *)NULL)) != SQLITE_OK ||
-	    (rc = sqlite3_db_config(ss->db, SQLITE_DBCONFIG_ENABLE_FKEY, 1,
 	    (int *)NULL)) != SQLITE_OK ||
 	    (rc = keep_wal(ss)) != SQLITE_OK) {
 		r = kgw_sq_db_fail(ss, "open", rc);
 		goto fail;
 	}
-	r = kgw_sq_db_exec(ss, "PRAGMA secure_delete = ON;"
+	r = kgw_sq_db_exec(ss, "PRAGMA trusted_schema = OFF;"
+	    " PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;"
 	    " PRAGMA synchronous = FULL;", "open");
 fail:
 	return r;

@@ -19,6 +19,7 @@
 enum {
 	OPT_RHOST = OPT_CMD_BASE,
 	OPT_HOST_ZONE,
+	OPT_TTY,
 };
 
 /* What each rule means, for the person at the helpdesk. */
@@ -33,6 +34,8 @@ static const struct {
 	{ "host_zone_unknown", "this host's zone is unknown: set host_zone, "
 	    "or give the host an address in one zone's networks" },
 	{ "source_unknown", "the source address is in no zone's networks" },
+	{ "tty_not_console", "no remote host, and the terminal is not this "
+	    "machine's console (su or sudo in a session, a serial line)" },
 	{ "rhost_not_address", "the remote host is not a numeric address "
 	    "(names are never resolved; set UseDNS no in sshd_config)" },
 	{ "console_only", "the host's zone accepts console logins only" },
@@ -59,7 +62,7 @@ rule_text(const char *rule)
 
 static void
 print_text(const struct kgw_login *l, const char *user, const char *rhost,
-    int r)
+    const char *tty, int r)
 {
 	const struct kgw_zones *z = &l->conf.zones;
 	char factors[64] = "-";
@@ -75,7 +78,8 @@ print_text(const struct kgw_login *l, const char *user, const char *rhost,
 		(void)printf("source:     %s (zone %s)\n", rhost,
 		    kgw_zone_label(z, l->site.source));
 	else
-		(void)fputs("source:     console\n", stdout);
+		(void)printf("source:     terminal %s (%s)\n", tty,
+		    kgw_zone_label(z, l->site.source));
 	(void)printf("required:   %s\n", factors[0] != '\0' ? factors : "-");
 	(void)printf("enrolled:   password %s, totp %s\n",
 	    l->rec.pwhash[0] != '\0' ? "yes" : "no",
@@ -97,7 +101,7 @@ print_text(const struct kgw_login *l, const char *user, const char *rhost,
 
 static void
 print_json(const struct kgw_login *l, const char *user, const char *rhost,
-    int r)
+    const char *tty, int r)
 {
 	const struct kgw_zones *z = &l->conf.zones;
 	char factors[64] = "";
@@ -111,6 +115,8 @@ print_json(const struct kgw_login *l, const char *user, const char *rhost,
 		json_string(stdout, rhost);
 	else
 		(void)fputs("null", stdout);
+	(void)fputs(",\"tty\":", stdout);
+	json_string(stdout, tty);
 	(void)fputs(",\"host_zone\":", stdout);
 	json_string(stdout, kgw_zone_label(z, l->site.host));
 	(void)fputs(",\"source_zone\":", stdout);
@@ -145,10 +151,11 @@ cmd_zone_check(struct enroll *e, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "rhost", required_argument, NULL, OPT_RHOST },
 		{ "host-zone", required_argument, NULL, OPT_HOST_ZONE },
+		{ "tty", required_argument, NULL, OPT_TTY },
 		ENROLL_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *user, *rhost = NULL, *host_zone = NULL;
+	const char *user, *rhost = NULL, *host_zone = NULL, *tty = "console";
 	struct kgw_login l;
 	int ch, r;
 
@@ -157,6 +164,8 @@ cmd_zone_check(struct enroll *e, int argc, char **argv)
 			rhost = optarg;
 		else if (ch == OPT_HOST_ZONE)
 			host_zone = optarg;
+		else if (ch == OPT_TTY)
+			tty = optarg;
 		else
 			enroll_common_option(e, "zone-check", ch, argv);
 	}
@@ -173,13 +182,13 @@ cmd_zone_check(struct enroll *e, int argc, char **argv)
 		kgw_login_end(&l);
 		return 2;
 	}
-	/* No --rhost: a console login, as on a local terminal. */
-	if ((r = kgw_login_site(&l, rhost, "console")) == KGW_OK)
+	/* No --rhost: a local login, on the console unless --tty says. */
+	if ((r = kgw_login_site(&l, rhost, tty)) == KGW_OK)
 		r = kgw_login_account(&l, time(NULL));
 	if (e->json)
-		print_json(&l, user, rhost, r);
+		print_json(&l, user, rhost, tty, r);
 	else
-		print_text(&l, user, rhost, r);
+		print_text(&l, user, rhost, tty, r);
 	kgw_login_end(&l);
 	return r == KGW_OK ? 0 : 1;
 }

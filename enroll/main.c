@@ -66,7 +66,7 @@ enroll_help(FILE *out)
 "                        remove one factor of USER\n"
 "  zones USER [--set LIST | --add LIST | --remove LIST]\n"
 "                        show or change the zones USER may log in to\n"
-"  zone-check USER [--rhost ADDR] [--host-zone ZONE]\n"
+"  zone-check USER [--rhost ADDR | --tty TTY] [--host-zone ZONE]\n"
 "                        explain the verdict the module would reach for a\n"
 "                        login of USER from ADDR (default: the console)\n"
 "  import FILE.csv [--dry-run]\n"

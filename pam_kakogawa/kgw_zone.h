@@ -103,11 +103,12 @@ int kgw_zone_host(const struct kgw_zones *z, const struct kgw_log *log,
 
 /*
  * Judges the login's origin on a host of zone host: rhost is PAM_RHOST
- * (NULL or "" for none), tty is PAM_TTY. No remote host and a terminal is
- * a console login; a remote host must be a numeric address in a zone whose
- * logins the host's zone accepts, or one of its gateways. A host name is
- * never resolved: it is an unknown source. Returns KGW_OK or KGW_ERR_ZONE;
- * site->rule names the rule either way.
+ * (NULL: unset), tty is PAM_TTY. No remote host and a console terminal
+ * (console, ttyN, a local X display ":N") is a console login; any other
+ * terminal without a remote host is refused. A remote host must be a
+ * numeric address in a zone whose logins the host's zone accepts, or one
+ * of its gateways; a host name (or "") is never resolved and is refused.
+ * Returns KGW_OK or KGW_ERR_ZONE; site->rule names the rule either way.
  */
 int kgw_zone_site(const struct kgw_zones *z, int host, const char *rhost,
     const char *tty, struct kgw_zone_site *site);

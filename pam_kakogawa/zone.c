@@ -150,6 +150,48 @@ site_deny(struct kgw_zone_site *site, const char *rule)
 	return KGW_ERR_ZONE;
 }
 
+/* The n bytes at s are one to three decimal digits. */
+static bool
+digits(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 3)
+		return false;
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+/*
+ * A terminal that is this machine's own keyboard and screen: the system
+ * console, a virtual console (ttyN), or a local X display (":0", ":1.0"; a
+ * remote display names its host before the colon). A pseudo-terminal
+ * (pts/N: su or sudo inside some session, which may itself be remote) and
+ * a serial line (whose far end may be a console server on any network)
+ * are not: nothing proves where their user sits.
+ */
+static bool
+tty_is_console(const char *tty)
+{
+	size_t n;
+
+	if (strncmp(tty, "/dev/", 5) == 0)
+		tty += 5;
+	if (strcmp(tty, "console") == 0)
+		return true;
+	if (strncmp(tty, "tty", 3) == 0)
+		return digits(tty + 3, strlen(tty + 3));
+	if (tty[0] != ':')
+		return false;
+	tty++;
+	n = strcspn(tty, ".");
+	if (!digits(tty, n))
+		return false;
+	return tty[n] == '\0' || digits(tty + n + 1, strlen(tty + n + 1));
+}
+
 int
 kgw_zone_site(const struct kgw_zones *z, int host, const char *rhost,
     const char *tty, struct kgw_zone_site *site)
@@ -157,8 +199,9 @@ kgw_zone_site(const struct kgw_zones *z, int host, const char *rhost,
 	const struct kgw_zone *hz;
 	struct kgw_addr addr;
 
-	bool remote = rhost != NULL && rhost[0] != '\0';
-	bool numeric = remote && strnlen(rhost, RHOST_MAX) < RHOST_MAX &&
+	bool has_tty = tty != NULL && tty[0] != '\0' &&
+	    strnlen(tty, RHOST_MAX) < RHOST_MAX;
+	bool numeric = rhost != NULL && strnlen(rhost, RHOST_MAX) < RHOST_MAX &&
 	    kgw_addr_parse(rhost, &addr) == KGW_OK;
 
 	/* The source first, so that every refusal's log line names it. */
@@ -167,18 +210,21 @@ kgw_zone_site(const struct kgw_zones *z, int host, const char *rhost,
 	site->source = KGW_ZONE_NONE;
 	if (numeric)
 		site->source = kgw_zone_of_addr(z, &addr);
-	else if (!remote && tty != NULL && tty[0] != '\0')
+	else if (rhost == NULL && has_tty && tty_is_console(tty))
 		site->source = KGW_SOURCE_CONSOLE;
 	if (host < 0 || (unsigned)host >= z->nzones)
 		return site_deny(site, "host_zone_unknown");
 	hz = &z->zone[host];
-	if (!remote) {
-		/* No remote host and no terminal: nothing says where from. */
-		if (site->source != KGW_SOURCE_CONSOLE)
-			return site_deny(site, "source_unknown");
-		site->rule = "console";
-		return KGW_OK;
+	if (rhost == NULL) {
+		if (site->source == KGW_SOURCE_CONSOLE) {
+			site->rule = "console";
+			return KGW_OK;
+		}
+		/* No remote host: the terminal must show where from. */
+		return site_deny(site, has_tty ? "tty_not_console" :
+		    "source_unknown");
 	}
+	/* An empty PAM_RHOST is set, and says nothing: not an address. */
 	if (!numeric)
 		return site_deny(site, "rhost_not_address");
 	if (hz->console_only)

@@ -60,13 +60,15 @@ deploy() {
 }
 
 # expect DESCRIPTION USER RHOST HOST_ZONE RESULT REASON RULE
-# zone-check's verdict for USER logging in from RHOST ("-": the console)
-# to a host of HOST_ZONE: the exit status (0 allow, 1 deny) and the JSON
+# zone-check's verdict for USER logging in from RHOST ("-": the console;
+# "tty:NAME": the local terminal NAME, no remote host) to a host of HOST_ZONE: the exit status (0 allow, 1 deny) and the JSON
 # result, reason and rule must all be as the example intends.
 expect() {
 	desc=$1 user=$2 rhost=$3 zone=$4 result=$5 reason=$6 rule=$7
 	if [ "$rhost" = - ]; then
 		set -- "$user" --host-zone "$zone"
+	elif [ "${rhost#tty:}" != "$rhost" ]; then
+		set -- "$user" --tty "${rhost#tty:}" --host-zone "$zone"
 	else
 		set -- "$user" --rhost "$rhost" --host-zone "$zone"
 	fi
@@ -85,7 +87,7 @@ expect() {
 	fi
 }
 
-tap_plan 28
+tap_plan 31
 
 # A throwaway deployment, then the city's zones in place of its starter
 # configuration.
@@ -149,6 +151,12 @@ expect "host name, never resolved: rhost_not_address" \
 # Console logins, and the person's side of the check.
 expect "mynumber console: allowed" \
     tanaka - mynumber allow ok console
+expect "mynumber display manager (:0): allowed" \
+    tanaka tty::0 mynumber allow ok console
+expect "mynumber, su in a session (pts/2): tty_not_console" \
+    tanaka tty:pts/2 mynumber deny zone tty_not_console
+expect "mynumber, serial line (ttyS0): tty_not_console" \
+    tanaka tty:/dev/ttyS0 mynumber deny zone tty_not_console
 expect "mynumber console, person of lgwan: not_authorised" \
     sato - mynumber deny zone not_authorised
 expect "lgwan host, person without a token: no_token" \

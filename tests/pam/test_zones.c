@@ -233,9 +233,18 @@ START_TEST(test_console)
 	ck_assert_int_eq(L.auth_rc, PAM_SUCCESS);
 	expect_line("auth", "rhost=- tty=tty1 src_zone=console "
 	    "host_zone=lgwan rule=console result=allow");
-	/* An empty PAM_RHOST is no remote host too. */
-	login_from("", "/dev/tty2");
+	login_from(NULL, "/dev/tty2");
 	ck_assert_int_eq(L.auth_rc, PAM_SUCCESS);
+	login_from(NULL, ":0");
+	ck_assert_int_eq(L.auth_rc, PAM_SUCCESS);
+	/* su or sudo in a session, a serial line: not the console. */
+	login_from(NULL, "/dev/pts/1");
+	expect_site_denial("tty_not_console", "unknown");
+	login_from(NULL, "ttyS0");
+	expect_site_denial("tty_not_console", "unknown");
+	/* An empty PAM_RHOST is set, and is no address. */
+	login_from("", "tty1");
+	expect_site_denial("rhost_not_address", "unknown");
 	/* Neither a remote host nor a terminal: nothing says where from. */
 	login_from(NULL, NULL);
 	expect_site_denial("source_unknown", "unknown");

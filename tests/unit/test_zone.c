@@ -115,15 +115,31 @@ static const struct decision decisions[] = {
 	/* Console logins: no remote host, a terminal. */
 	{ "mynumber", NULL, "tty1", "mynumber", PW | FIDO,
 	    KGW_OK, "authorised", "console", "console", false },
-	{ "mynumber", "", "/dev/pts/0", "mynumber", PW | FIDO,
-	    KGW_OK, "authorised", "console", "console", false },
 	{ "vault", NULL, "tty2", "vault", PW | TOTP | FIDO,
 	    KGW_OK, "authorised", "console", "console", false },
 	/* Nothing says where from. */
 	{ "mynumber", NULL, NULL, "mynumber", PW | FIDO,
 	    KGW_ERR_ZONE, "source_unknown", "source_unknown", "unknown", false },
-	{ "mynumber", "", "", "mynumber", PW | FIDO,
+	{ "mynumber", NULL, "", "mynumber", PW | FIDO,
 	    KGW_ERR_ZONE, "source_unknown", "source_unknown", "unknown", false },
+	/* A terminal that is not this machine's console (su in a remote
+	 * session, a serial line) does not say where from either. */
+	{ "mynumber", NULL, "/dev/pts/0", "mynumber", PW | FIDO,
+	    KGW_ERR_ZONE, "tty_not_console", "tty_not_console", "unknown",
+	    false },
+	{ "mynumber", NULL, "ttyS0", "mynumber", PW | FIDO,
+	    KGW_ERR_ZONE, "tty_not_console", "tty_not_console", "unknown",
+	    false },
+	{ "mynumber", NULL, "ssh", "mynumber", PW | FIDO,
+	    KGW_ERR_ZONE, "tty_not_console", "tty_not_console", "unknown",
+	    false },
+	/* An empty remote host is set, and is no address. */
+	{ "mynumber", "", "tty1", "mynumber", PW | FIDO,
+	    KGW_ERR_ZONE, "rhost_not_address", "rhost_not_address", "unknown",
+	    false },
+	{ "mynumber", "", "", "mynumber", PW | FIDO,
+	    KGW_ERR_ZONE, "rhost_not_address", "rhost_not_address", "unknown",
+	    false },
 	/* Same zone, by default and as listed, IPv4 and IPv6. */
 	{ "mynumber", "10.1.2.3", "ssh", "mynumber", PW | FIDO,
 	    KGW_OK, "authorised", "same_zone", "mynumber", false },
@@ -304,6 +320,57 @@ START_TEST(test_rhost_overlong)
 	ck_assert_int_eq(kgw_zone_site(&city.zones, zone_index("mynumber"),
 	    rhost, "ssh", &site), KGW_ERR_ZONE);
 	ck_assert_str_eq(site.rule, "rhost_not_address");
+}
+END_TEST
+
+/* Which terminals, with no remote host, are this machine's console. */
+static const struct {
+	const char *tty;
+	bool console;
+} terminals[] = {
+	{ "console", true }, { "/dev/console", true },
+	{ "tty1", true }, { "/dev/tty1", true }, { "tty0", true },
+	{ "tty63", true }, { "tty999", true }, { ":0", true }, { ":12", true },
+	{ ":0.0", true }, { "/dev/:1", true }, { ":1.12", true },
+	{ "tty", false }, { "tty1000", false }, { "tty1a", false },
+	{ "tty-1", false }, { "ttyS0", false }, { "/dev/ttyS0", false },
+	{ "ttyUSB0", false }, { "hvc0", false }, { "pts/0", false },
+	{ "/dev/pts/3", false }, { "consoles", false }, { "console ", false },
+	{ "/dev/", false }, { "/dev/dev/tty1", false }, { ":", false },
+	{ ":0.", false }, { ":.0", false }, { ":a", false }, { "::0", false },
+	{ ":1234", false }, { ":0.1.2", false }, { "host:0", false },
+	{ "10.0.0.1:0", false }, { "ssh", false }, { "cron", false },
+	{ "TTY1", false },
+};
+
+START_TEST(test_console_terminal)
+{
+	struct kgw_zone_site site;
+	int r;
+
+	r = kgw_zone_site(&city.zones, zone_index("mynumber"), NULL,
+	    terminals[_i].tty, &site);
+	ck_assert_msg((r == KGW_OK) == terminals[_i].console, "%s: %s",
+	    terminals[_i].tty, site.rule);
+	ck_assert_str_eq(site.rule, terminals[_i].console ? "console" :
+	    "tty_not_console");
+	ck_assert_int_eq(site.source, terminals[_i].console ?
+	    KGW_SOURCE_CONSOLE : KGW_ZONE_NONE);
+}
+END_TEST
+
+/* A terminal name too long to be one is not a console. */
+START_TEST(test_tty_overlong)
+{
+	struct kgw_zone_site site;
+	char tty[1024];
+
+	memset(tty, '1', sizeof(tty) - 1);
+	memcpy(tty, "tty", 3);
+	tty[sizeof(tty) - 1] = '\0';
+	ck_assert_int_eq(kgw_zone_site(&city.zones, zone_index("mynumber"),
+	    NULL, tty, &site), KGW_ERR_ZONE);
+	ck_assert_str_eq(site.rule, "source_unknown");
 }
 END_TEST
 
@@ -947,6 +1014,8 @@ zone_suite(void)
 	tcase_add_loop_test(tc, test_decision, 0, N(decisions));
 	tcase_add_test(tc, test_host_index_out_of_range);
 	tcase_add_test(tc, test_rhost_overlong);
+	tcase_add_loop_test(tc, test_console_terminal, 0, N(terminals));
+	tcase_add_test(tc, test_tty_overlong);
 	tcase_add_test(tc, test_find_and_label);
 	tcase_add_test(tc, test_city_parsed);
 	suite_add_tcase(s, tc);

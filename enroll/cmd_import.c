@@ -2,12 +2,15 @@
  * import: a personnel transfer file (read by csv.c) applied in one store
  * transaction, row after row, so that a row sees the rows above it; at the
  * first bad line nothing at all is kept. --dry-run runs the same batch
- * and rolls it back.
+ * and rolls it back, and says what it would have done only after the
+ * rollback: a reader slow to take the output (a pager, a full pipe) must
+ * not hold the store's write lock, during which every login waits.
  */
 #include <config.h>
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "enroll.h"
@@ -26,6 +29,9 @@ struct import {
 	struct csv csv;
 	bool dry_run;
 	unsigned long count[CSV_NACTIONS];
+	FILE *plan;		/* dry run: the lines to print, in memory */
+	char *plan_text;
+	size_t plan_len;
 };
 
 /* "cannot add" alice: ..., by action. */
@@ -80,8 +86,8 @@ row_apply(struct import *im, const struct csv_row *row)
 		return r;
 	}
 	im->count[row->action]++;
-	if (im->dry_run && !im->e->json)
-		(void)printf("line %lu: %s %s%s%s\n", im->csv.lineno,
+	if (im->plan != NULL)
+		(void)fprintf(im->plan, "line %lu: %s %s%s%s\n", im->csv.lineno,
 		    csv_action_name(row->action), row->user,
 		    has_zones ? " zones=" : "",
 		    has_zones ? (zones[0] != '\0' ? zones : "-") : "");
@@ -148,6 +154,39 @@ report(const struct import *im)
 	    im->dry_run ? "; nothing changed" : "");
 }
 
+/* Where a dry run writes its lines until the batch is over. */
+static int
+plan_open(struct import *im)
+{
+	if (!im->dry_run || im->e->json)
+		return KGW_OK;
+	im->plan = open_memstream(&im->plan_text, &im->plan_len);
+	if (im->plan == NULL) {
+		enroll_warn("%s: out of memory", im->csv.path);
+		return KGW_ERR_NOMEM;
+	}
+	return KGW_OK;
+}
+
+/* Closes the plan, printing it when show (the batch went through). */
+static int
+plan_close(struct import *im, bool show)
+{
+	int r = KGW_OK;
+
+	if (im->plan == NULL)
+		return KGW_OK;
+	if (fclose(im->plan) != 0) {
+		enroll_warn("%s: out of memory", im->csv.path);
+		r = KGW_ERR_NOMEM;
+	} else if (show)
+		(void)fwrite(im->plan_text, 1, im->plan_len, stdout);
+	im->plan = NULL;
+	free(im->plan_text);
+	im->plan_text = NULL;
+	return r;
+}
+
 /* The batch: kept only when every row went in and this is no dry run. */
 static int
 import_run(struct import *im)
@@ -179,7 +218,7 @@ cmd_import(struct enroll *e, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct import im;
-	int ch, status = 1;
+	int ch, r, status = 1;
 
 	memset(&im, 0, sizeof(im));
 	im.e = e;
@@ -198,7 +237,10 @@ cmd_import(struct enroll *e, int argc, char **argv)
 	if (rows_check(&im) != KGW_OK)
 		goto fail;
 	enroll_open(e);
-	if (import_run(&im) != KGW_OK)
+	if (plan_open(&im) != KGW_OK)
+		goto fail;
+	r = import_run(&im);
+	if (plan_close(&im, r == KGW_OK) != KGW_OK || r != KGW_OK)
 		goto fail;
 	report(&im);
 	status = 0;

@@ -101,6 +101,66 @@ print_zones(const struct enroll *e, const char *user, const char *zones)
 	(void)fputs("}\n", stdout);
 }
 
+/* The person's zones, read, changed and written back. */
+static int
+zones_rewrite(struct enroll *e, const char *user, int how, const char *arg,
+    char *zones, size_t zoneslen)
+{
+	struct kgw_user_rec rec;
+	int r;
+
+	if ((r = kgw_store_get_user(e->store, user, &rec)) != KGW_OK) {
+		enroll_store_error("cannot read", user, r);
+		return r;
+	}
+	r = zones_after(e, rec.zones, how, arg, zones, zoneslen);
+	explicit_bzero(&rec, sizeof(rec));
+	if (r != KGW_OK)
+		return r;	/* zones_after said why */
+	if ((r = kgw_store_set_zones(e->store, user, zones,
+	    e->operator_name)) != KGW_OK)
+		enroll_store_error("cannot set the zones of", user, r);
+	return r;
+}
+
+/*
+ * One write transaction around the read and the write, so that two
+ * helpdesk changes to one person made at once both count.
+ */
+static int
+zones_change(struct enroll *e, const char *user, int how, const char *arg,
+    char *zones, size_t zoneslen)
+{
+	int r;
+
+	if ((r = kgw_store_batch_begin(e->store)) != KGW_OK) {
+		enroll_store_error("cannot change the zones of", user, r);
+		return r;
+	}
+	if ((r = zones_rewrite(e, user, how, arg, zones, zoneslen)) !=
+	    KGW_OK) {
+		(void)kgw_store_batch_end(e->store, false);
+		return r;
+	}
+	if ((r = kgw_store_batch_end(e->store, true)) != KGW_OK)
+		enroll_store_error("cannot set the zones of", user, r);
+	return r;
+}
+
+static int
+zones_show(struct enroll *e, const char *user)
+{
+	struct kgw_user_rec rec;
+	int r;
+
+	if ((r = kgw_store_get_user(e->store, user, &rec)) != KGW_OK)
+		enroll_store_error("cannot read", user, r);
+	else
+		print_zones(e, user, rec.zones);
+	explicit_bzero(&rec, sizeof(rec));
+	return r;
+}
+
 int
 cmd_zones(struct enroll *e, int argc, char **argv)
 {
@@ -112,9 +172,8 @@ cmd_zones(struct enroll *e, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	char zones[KGW_ZONE_LIST_MAX];
-	struct kgw_user_rec rec;
 	const char *user, *arg = NULL;
-	int ch, how = 0, r, status = 1;
+	int ch, how = 0, r;
 
 	while ((ch = enroll_getopt(argc, argv, opts)) != -1) {
 		if (ch == OPT_SET || ch == OPT_ADD || ch == OPT_REMOVE) {
@@ -128,27 +187,11 @@ cmd_zones(struct enroll *e, int argc, char **argv)
 	}
 	user = enroll_user_arg(argc, argv, "zones");
 	enroll_open(e);
-	if ((r = kgw_store_get_user(e->store, user, &rec)) != KGW_OK) {
-		enroll_store_error("cannot read", user, r);
-		goto fail;
-	}
-	if (how == 0) {
-		print_zones(e, user, rec.zones);
-		status = 0;
-		goto fail;
-	}
-	if (zones_after(e, rec.zones, how, arg, zones, sizeof(zones)) !=
-	    KGW_OK)
-		goto fail;
-	if ((r = kgw_store_set_zones(e->store, user, zones,
-	    e->operator_name)) != KGW_OK) {
-		enroll_store_error("cannot set the zones of", user, r);
-		goto fail;
-	}
-	print_zones(e, user, zones);
-	status = 0;
-fail:
-	explicit_bzero(&rec, sizeof(rec));
+	if (how == 0)
+		r = zones_show(e, user);
+	else if ((r = zones_change(e, user, how, arg, zones,
+	    sizeof(zones))) == KGW_OK)
+		print_zones(e, user, zones);
 	enroll_close(e);
-	return status;
+	return r == KGW_OK ? 0 : 1;
 }

@@ -9,6 +9,7 @@
 # documents are found through KGW_TEST_SRCDIR, else two levels above this
 # script.
 
+# shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 enroll=${KGW_TEST_ENROLL:-}

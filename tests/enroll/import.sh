@@ -4,7 +4,7 @@
 # aborts the whole file with FILE:LINE and leaves the store as it was.
 # Needs no root. KGW_TEST_ENROLL may be a wrapper (valgrind, for one).
 # The conditions given to check are single-quoted and eval'd there:
-# shellcheck disable=SC2016
+# shellcheck disable=SC2016,SC2034 source-path=SCRIPTDIR
 set -u
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.sh"
@@ -277,7 +277,7 @@ check "more than 100000 rows: refused at the first extra row" \
 { echo "action,user,zones"; seq -f "add,slowreader%g,lgwan" 1 3000; } \
 	>"$tmp/slow.csv"
 kgw import --dry-run "$tmp/slow.csv" 2>"$err" | {
-	IFS= read -r first
+	IFS= read -r _
 	kgw add meanwhile >"$out" 2>&1
 	echo "$?" >"$tmp/meanwhile"
 	cat >/dev/null

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Shared by the kakogawa-enroll scripts: a throwaway directory, the built
 # tool on it, and checks that show what the tool said when they fail.
 # Sourced after ../lib.sh; sets enroll, tmp, conf, out and err.

@@ -5,7 +5,7 @@
 # changes made at once both kept.
 # Needs no root; needs sqlite3(1) to hold the store's write lock.
 # The conditions given to check are single-quoted and eval'd there:
-# shellcheck disable=SC2016
+# shellcheck disable=SC2016,SC2034 source-path=SCRIPTDIR
 set -u
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.sh"

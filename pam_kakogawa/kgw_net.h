@@ -45,6 +45,13 @@ bool kgw_cidr_overlap(const struct kgw_cidr *a, const struct kgw_cidr *b);
 /* Writes the range as it is conventionally written ("10.0.0.0/8"). */
 int kgw_cidr_format(const struct kgw_cidr *cidr, char *out, size_t outlen);
 
+/*
+ * True for an address that says nothing about which network a host is
+ * on: unspecified, loopback (127.0.0.0/8, ::1), link-local
+ * (169.254.0.0/16, fe80::/10). Every host has them, or could.
+ */
+bool kgw_addr_is_local(const struct kgw_addr *addr);
+
 /* Writes an address (IPv4 in dotted form). */
 int kgw_addr_format(const struct kgw_addr *addr, char *out, size_t outlen);
 

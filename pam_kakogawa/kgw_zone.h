@@ -87,16 +87,21 @@ const char *kgw_zone_label(const struct kgw_zones *z, int zone);
 int kgw_zone_of_addr(const struct kgw_zones *z, const struct kgw_addr *addr);
 
 /*
- * The host's zone from its own addresses: the one zone they fall in
- * (addresses in no zone are ignored). None, or several (a host bridging
- * separated networks), is KGW_ERR_ZONE with *host = KGW_ZONE_NONE.
+ * The host's zone from its own addresses: the one zone they fall in.
+ * Addresses in no zone are ignored, and so are loopback and link-local
+ * ones (kgw_addr_is_local), which every host has. None, or several (a
+ * host bridging separated networks), is KGW_ERR_ZONE with *host =
+ * KGW_ZONE_NONE. seen[0] is the index of the first address that placed
+ * the host, seen[1] that of one in another zone; naddrs where none.
  */
 int kgw_zone_host_from_addrs(const struct kgw_zones *z,
-    const struct kgw_addr *addrs, size_t naddrs, int *host);
+    const struct kgw_addr *addrs, size_t naddrs, int *host, size_t seen[2]);
 
 /*
  * The host's zone: as configured, else from getifaddrs(3). KGW_ERR_ZONE
- * (logged, with why) when it cannot be determined.
+ * (logged, with why: the addresses in two zones, or none in any) when it
+ * cannot be determined, also when the host has more addresses than can be
+ * judged.
  */
 int kgw_zone_host(const struct kgw_zones *z, const struct kgw_log *log,
     int *host);

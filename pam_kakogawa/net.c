@@ -125,6 +125,23 @@ kgw_cidr_overlap(const struct kgw_cidr *a, const struct kgw_cidr *b)
 	return prefix_equal(a->addr.b, b->addr.b, shorter);
 }
 
+bool
+kgw_addr_is_local(const struct kgw_addr *addr)
+{
+	static const char *const local[] = {
+		"::/128", "::1/128", "fe80::/10",
+		"0.0.0.0/32", "127.0.0.0/8", "169.254.0.0/16",
+	};
+	struct kgw_cidr cidr;
+	size_t i;
+
+	for (i = 0; i < sizeof(local) / sizeof(local[0]); i++)
+		if (kgw_cidr_parse(local[i], &cidr) == KGW_OK &&
+		    kgw_cidr_contains(&cidr, addr))
+			return true;
+	return false;
+}
+
 int
 kgw_addr_format(const struct kgw_addr *addr, char *out, size_t outlen)
 {

@@ -56,18 +56,25 @@ kgw_zone_of_addr(const struct kgw_zones *z, const struct kgw_addr *addr)
 
 int
 kgw_zone_host_from_addrs(const struct kgw_zones *z,
-    const struct kgw_addr *addrs, size_t naddrs, int *host)
+    const struct kgw_addr *addrs, size_t naddrs, int *host, size_t seen[2])
 {
 	int found = KGW_ZONE_NONE, zone;
 	size_t i;
 
 	*host = KGW_ZONE_NONE;
+	seen[0] = seen[1] = naddrs;
 	for (i = 0; i < naddrs; i++) {
-		if ((zone = kgw_zone_of_addr(z, &addrs[i])) == KGW_ZONE_NONE)
+		/* Loopback is on every host: it places none. */
+		if (kgw_addr_is_local(&addrs[i]) ||
+		    (zone = kgw_zone_of_addr(z, &addrs[i])) == KGW_ZONE_NONE)
 			continue;
-		if (found != KGW_ZONE_NONE && found != zone)
+		if (found == KGW_ZONE_NONE) {
+			found = zone;
+			seen[0] = i;
+		} else if (found != zone) {
+			seen[1] = i;
 			return KGW_ERR_ZONE;	/* bridges two zones */
-		found = zone;
+		}
 	}
 	if (found == KGW_ZONE_NONE)
 		return KGW_ERR_ZONE;
@@ -104,29 +111,61 @@ ifa_addr(const struct sockaddr *sa, struct kgw_addr *out)
 
 #define HOST_ADDRS_MAX 256
 
+/* Why the addresses place the host in no zone, for the log. */
+static void
+log_host_unknown(const struct kgw_zones *z, const struct kgw_log *log,
+    const struct kgw_addr *addrs, size_t naddrs, const size_t seen[2])
+{
+	char a[KGW_ADDR_TEXT_MAX] = "?", b[KGW_ADDR_TEXT_MAX] = "?";
+
+	if (seen[1] >= naddrs) {
+		kgw_log_err(log, "host zone unknown: no address of this host "
+		    "(loopback and link-local aside) is in a configured "
+		    "zone's networks; set host_zone");
+		return;
+	}
+	(void)kgw_addr_format(&addrs[seen[0]], a, sizeof(a));
+	(void)kgw_addr_format(&addrs[seen[1]], b, sizeof(b));
+	kgw_log_err(log, "host zone unknown: this host bridges two zones "
+	    "(%s in %s, %s in %s); set host_zone", a,
+	    kgw_zone_label(z, kgw_zone_of_addr(z, &addrs[seen[0]])), b,
+	    kgw_zone_label(z, kgw_zone_of_addr(z, &addrs[seen[1]])));
+}
+
 int
 kgw_zone_host(const struct kgw_zones *z, const struct kgw_log *log, int *host)
 {
-	struct kgw_addr addrs[HOST_ADDRS_MAX];
+	struct kgw_addr addrs[HOST_ADDRS_MAX], one;
 	struct ifaddrs *ifa = NULL, *i;
-	size_t n = 0;
+	size_t n = 0, seen[2];
+	bool overflow = false;
 	int r;
 
 	*host = z->host_zone;
 	if (z->host_zone != KGW_ZONE_NONE)
 		return KGW_OK;
+	*host = KGW_ZONE_NONE;
 	if (getifaddrs(&ifa) != 0) {
 		kgw_log_err(log, "host zone unknown: getifaddrs: %m");
 		return KGW_ERR_ZONE;
 	}
-	for (i = ifa; i != NULL && n < HOST_ADDRS_MAX; i = i->ifa_next)
-		if (ifa_addr(i->ifa_addr, &addrs[n]))
-			n++;
+	for (i = ifa; i != NULL && !overflow; i = i->ifa_next) {
+		if (!ifa_addr(i->ifa_addr, &one))
+			continue;
+		if (n == HOST_ADDRS_MAX)
+			overflow = true;
+		else
+			addrs[n++] = one;
+	}
 	freeifaddrs(ifa);
-	if ((r = kgw_zone_host_from_addrs(z, addrs, n, host)) != KGW_OK)
-		kgw_log_err(log, "host zone unknown: this host's addresses "
-		    "fall in %s configured zone; set host_zone",
-		    n == 0 ? "no" : "no single");
+	/* Unread addresses could bridge a zone: judge all or nothing. */
+	if (overflow) {
+		kgw_log_err(log, "host zone unknown: more than %d addresses "
+		    "to judge; set host_zone", HOST_ADDRS_MAX);
+		return KGW_ERR_ZONE;
+	}
+	if ((r = kgw_zone_host_from_addrs(z, addrs, n, host, seen)) != KGW_OK)
+		log_host_unknown(z, log, addrs, n, seen);
 	return r;
 }
 

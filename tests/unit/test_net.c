@@ -416,6 +416,31 @@ START_TEST(test_addr_format)
 }
 END_TEST
 
+/* Addresses that place a host nowhere, and their neighbours. */
+static const struct {
+	const char *addr;
+	bool local;
+} local_addrs[] = {
+	{ "127.0.0.1", true }, { "127.255.255.255", true },
+	{ "126.255.255.255", false }, { "128.0.0.0", false },
+	{ "::ffff:127.0.0.1", true }, { "::1", true }, { "::2", false },
+	{ "::", true }, { "0.0.0.0", true }, { "0.0.0.1", false },
+	{ "169.254.0.1", true }, { "169.254.255.255", true },
+	{ "169.253.255.255", false }, { "169.255.0.0", false },
+	{ "fe80::1", true }, { "febf:ffff::1", true }, { "fec0::1", false },
+	{ "fe7f::1", false }, { "10.0.0.1", false }, { "2001:db8::1", false },
+	{ "::127.0.0.1", false },
+};
+
+START_TEST(test_addr_local)
+{
+	struct kgw_addr a = addr_of(local_addrs[_i].addr);
+
+	ck_assert_msg(kgw_addr_is_local(&a) == local_addrs[_i].local, "%s",
+	    local_addrs[_i].addr);
+}
+END_TEST
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *
@@ -430,6 +455,7 @@ net_suite(void)
 	tcase_add_test(tc, test_addr_mapped_equal);
 	tcase_add_loop_test(tc, test_addr_bad, 0, N(bad_addrs));
 	tcase_add_test(tc, test_addr_overlong);
+	tcase_add_loop_test(tc, test_addr_local, 0, N(local_addrs));
 	tcase_add_test(tc, test_null);
 	tcase_add_loop_test(tc, test_cidr_good, 0, N(good_ranges));
 	tcase_add_test(tc, test_cidr_mapped_same_range);

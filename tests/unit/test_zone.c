@@ -658,37 +658,73 @@ struct host_case {
 	const char *addrs[4];	/* up to the first NULL */
 	int rc;
 	const char *zone;	/* the label of *host */
+	int seen[2];		/* the addresses named; -1: none */
 };
 
 static const struct host_case host_cases[] = {
-	{ { "10.1.2.3" }, KGW_OK, "mynumber" },
-	{ { "127.0.0.1", "::1", "10.2.0.1" }, KGW_OK, "lgwan" },
-	{ { "10.1.0.1", "2001:db8:1::1", "fe80::1" }, KGW_OK, "mynumber" },
-	{ { "::ffff:10.3.0.7" }, KGW_OK, "internet" },
-	{ { NULL }, KGW_ERR_ZONE, "unknown" },
-	{ { "127.0.0.1", "::1" }, KGW_ERR_ZONE, "unknown" },
+	{ { "10.1.2.3" }, KGW_OK, "mynumber", { 0, -1 } },
+	{ { "127.0.0.1", "::1", "10.2.0.1" }, KGW_OK, "lgwan", { 2, -1 } },
+	{ { "10.1.0.1", "2001:db8:1::1", "fe80::1" }, KGW_OK, "mynumber",
+	    { 0, -1 } },
+	{ { "::ffff:10.3.0.7" }, KGW_OK, "internet", { 0, -1 } },
+	{ { NULL }, KGW_ERR_ZONE, "unknown", { -1, -1 } },
+	{ { "127.0.0.1", "::1" }, KGW_ERR_ZONE, "unknown", { -1, -1 } },
 	/* A gateway address is not a network of the zone listing it. */
-	{ { "192.0.2.10" }, KGW_ERR_ZONE, "unknown" },
+	{ { "192.0.2.10" }, KGW_ERR_ZONE, "unknown", { -1, -1 } },
 	/* A host bridging two separated networks has no zone. */
-	{ { "10.1.0.1", "10.2.0.1" }, KGW_ERR_ZONE, "unknown" },
+	{ { "10.1.0.1", "10.2.0.1" }, KGW_ERR_ZONE, "unknown", { 0, 1 } },
 	{ { "10.2.0.1", "127.0.0.1", "2001:db8:3::1" }, KGW_ERR_ZONE,
-	    "unknown" },
+	    "unknown", { 0, 2 } },
 };
 
-START_TEST(test_host_from_addrs)
+static void
+host_from(const struct kgw_zones *z, const struct host_case *t)
 {
-	const struct host_case *t = &host_cases[_i];
 	struct kgw_addr addrs[4];
-	size_t n;
+	size_t n, seen[2] = { 12345, 12345 }, i;
 	int host = 12345;
 
 	for (n = 0; n < 4 && t->addrs[n] != NULL; n++)
 		addrs[n] = addr_of(t->addrs[n]);
-	ck_assert_int_eq(kgw_zone_host_from_addrs(&city.zones, addrs, n,
-	    &host), t->rc);
-	ck_assert_str_eq(kgw_zone_label(&city.zones, host), t->zone);
+	ck_assert_int_eq(kgw_zone_host_from_addrs(z, addrs, n, &host, seen),
+	    t->rc);
+	ck_assert_str_eq(kgw_zone_label(z, host), t->zone);
 	if (t->rc != KGW_OK)
 		ck_assert_int_eq(host, KGW_ZONE_NONE);
+	for (i = 0; i < 2; i++)
+		ck_assert_uint_eq(seen[i], t->seen[i] < 0 ? n :
+		    (size_t)t->seen[i]);
+}
+
+START_TEST(test_host_from_addrs)
+{
+	host_from(&city.zones, &host_cases[_i]);
+}
+END_TEST
+
+/*
+ * Loopback and link-local addresses are on every host: even listed in a
+ * zone (as the starter configuration lists loopback), they place no host
+ * there, and do not make a host of another zone a bridge.
+ */
+static const struct host_case local_cases[] = {
+	{ { "127.0.0.1", "::1" }, KGW_ERR_ZONE, "unknown", { -1, -1 } },
+	{ { "127.0.0.1", "10.1.0.1" }, KGW_OK, "mynumber", { 1, -1 } },
+	{ { "fe80::1", "169.254.1.1", "10.2.3.4" }, KGW_OK, "lgwan",
+	    { 2, -1 } },
+	{ { "0.0.0.0", "::" }, KGW_ERR_ZONE, "unknown", { -1, -1 } },
+	{ { "10.1.0.1", "fe80::1", "10.2.3.4" }, KGW_ERR_ZONE, "unknown",
+	    { 0, 2 } },
+};
+
+START_TEST(test_host_local_addresses)
+{
+	struct kgw_conf c;
+
+	parse_ok("[zone lgwan]\nnetworks = 127.0.0.0/8 ::1 fe80::/10 "
+	    "169.254.0.0/16 10.2.0.0/16 0.0.0.0 ::\n"
+	    "[zone mynumber]\nnetworks = 10.1.0.0/16\n", &c);
+	host_from(&c.zones, &local_cases[_i]);
 }
 END_TEST
 
@@ -1033,6 +1069,7 @@ zone_suite(void)
 	tc = tcase_create("host");
 	tcase_add_checked_fixture(tc, city_setup, NULL);
 	tcase_add_loop_test(tc, test_host_from_addrs, 0, N(host_cases));
+	tcase_add_loop_test(tc, test_host_local_addresses, 0, N(local_cases));
 	tcase_add_test(tc, test_host_configured);
 	tcase_add_test(tc, test_host_from_interfaces_none);
 	suite_add_tcase(s, tc);

@@ -266,6 +266,8 @@ kgw_login_finish(struct kgw_login *l, bool need_password, time_t now)
 		r = kgw_store_totp_accept(l->store, &l->rec, l->totp_step,
 		    (int64_t)now);
 		l->reason = r == KGW_OK ? "ok" : totp_reason(r);
+		if (r == KGW_ERR_ZONE)
+			l->rule = "zones_changed";	/* judged on old zones */
 	}
 	/* Guesses by a known user count; other refusals are not guesses. */
 	if (l->user_rc == KGW_OK && (r == KGW_ERR_DENIED ||

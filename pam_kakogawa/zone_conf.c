@@ -112,6 +112,9 @@ set_networks(struct kgw_zones *z, unsigned zone, char *v, char *why,
 	return KGW_OK;
 }
 
+/* The widest gateway range: 256 addresses (IPv4 /24, IPv6 /120). */
+#define GATEWAY_PREFIX_MIN 120u
+
 static int
 set_gateways(struct kgw_zones *z, unsigned zone, char *v, char *why,
     size_t whylen)
@@ -123,6 +126,12 @@ set_gateways(struct kgw_zones *z, unsigned zone, char *v, char *why,
 	while ((w = next_word(&v)) != NULL) {
 		if ((r = parse_range(w, &c, why, whylen)) != KGW_OK)
 			return r;
+		/* A gateway is a few servers; a wide range opens the zone. */
+		if (c.prefix < GATEWAY_PREFIX_MIN)
+			return WHY("gateway range %s holds more than 256 "
+			    "addresses: list the screen-transfer servers "
+			    "themselves (at least /%u)", w, c.v4 ?
+			    GATEWAY_PREFIX_MIN - 96 : GATEWAY_PREFIX_MIN);
 		if (z->ngateways == KGW_GATEWAYS_MAX)
 			return WHY("more than %d gateways", KGW_GATEWAYS_MAX);
 		z->gateway[z->ngateways].cidr = c;

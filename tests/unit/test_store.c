@@ -597,7 +597,15 @@ START_TEST(test_totp_accept_rechecks)
 	enrol_totp(s, "alice", 2);
 	ck_assert_int_eq(kgw_store_totp_accept(s, &seen, 12, now),
 	    KGW_ERR_NO_FACTOR);
+	/* Moved to another zone meanwhile (a personnel transfer). */
+	seen = get(s, "alice");
+	ck_assert_int_eq(kgw_store_set_zones(s, "alice", "internet", OP1),
+	    KGW_OK);
+	ck_assert_int_eq(kgw_store_totp_accept(s, &seen, 12, now),
+	    KGW_ERR_ZONE);
+	ck_assert_int_eq(get(s, "alice").totp_last_step, seen.totp_last_step);
 	/* Revoked meanwhile. */
+	seen = get(s, "alice");
 	ck_assert_int_eq(kgw_store_revoke(s, "alice", KGW_FACTOR_TOTP, OP1),
 	    KGW_OK);
 	ck_assert_int_eq(kgw_store_totp_accept(s, &seen, 13, now),

@@ -467,6 +467,15 @@ static const struct conf_error conf_errors[] = {
 	    "invalid address range" },
 	{ "[zone a]\ngateways = 10.0.0.0/08\n", 2, "invalid address range" },
 	{ "[zone a]\ngateways = fe80::1%eth0\n", 2, "invalid address range" },
+	/* A gateway is a few servers, not a network. */
+	{ "[zone a]\ngateways = 10.0.0.1 10.3.0.0/23\n", 2,
+	    "gateway range 10.3.0.0/23 holds more than 256 addresses: list "
+	    "the screen-transfer servers themselves (at least /24)" },
+	{ "[zone a]\ngateways = 0.0.0.0/0\n", 2, "(at least /24)" },
+	{ "[zone a]\ngateways = 2001:db8::/64\n", 2,
+	    "gateway range 2001:db8::/64 holds more than 256 addresses" },
+	{ "[zone a]\ngateways = ::/0\n", 2, "(at least /120)" },
+	{ "[zone a]\ngateways = ::ffff:10.0.0.0/119\n", 2, "holds more" },
 	/* A zone a rule names must exist. */
 	{ "[zone a]\nremote_from = a b\n", 2,
 	    "unknown zone \"b\" in remote_from" },
@@ -615,6 +624,9 @@ START_TEST(test_ranges_repeat)
 	ck_assert_uint_eq(c.zones.ngateways, 2);
 	ck_assert_int_eq(kgw_addr_parse("10.2.3.4", &a), KGW_OK);
 	ck_assert_int_eq(kgw_zone_of_addr(&c.zones, &a), 0);
+	/* The widest gateway ranges: 256 addresses. */
+	parse_ok("[zone a]\ngateways = 10.9.0.0/24 2001:db8::/120\n", &c);
+	ck_assert_uint_eq(c.zones.ngateways, 2);
 	/* 200 single hosts: more than one configuration line can hold. */
 	len = (size_t)snprintf(text, sizeof(text), "[zone a]\nnetworks =");
 	for (i = 0; i < 200; i++) {

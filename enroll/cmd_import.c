@@ -172,15 +172,20 @@ plan_open(struct import *im)
 static int
 plan_close(struct import *im, bool show)
 {
+	bool broken;
 	int r = KGW_OK;
 
 	if (im->plan == NULL)
 		return KGW_OK;
-	if (fclose(im->plan) != 0) {
+	broken = ferror(im->plan) != 0;
+	if (fclose(im->plan) != 0 || broken) {
 		enroll_warn("%s: out of memory", im->csv.path);
 		r = KGW_ERR_NOMEM;
-	} else if (show)
-		(void)fwrite(im->plan_text, 1, im->plan_len, stdout);
+	} else if (show && (fwrite(im->plan_text, 1, im->plan_len, stdout) !=
+	    im->plan_len || fflush(stdout) != 0)) {
+		enroll_warn("%s: cannot write the plan", im->csv.path);
+		r = KGW_ERR_IO;
+	}
 	im->plan = NULL;
 	free(im->plan_text);
 	im->plan_text = NULL;

@@ -116,7 +116,10 @@ print_json(const struct kgw_login *l, const char *user, const char *rhost,
 	else
 		(void)fputs("null", stdout);
 	(void)fputs(",\"tty\":", stdout);
-	json_string(stdout, tty);
+	if (rhost == NULL)
+		json_string(stdout, tty);
+	else
+		(void)fputs("null", stdout);
 	(void)fputs(",\"host_zone\":", stdout);
 	json_string(stdout, kgw_zone_label(z, l->site.host));
 	(void)fputs(",\"source_zone\":", stdout);
@@ -155,7 +158,7 @@ cmd_zone_check(struct enroll *e, int argc, char **argv)
 		ENROLL_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *user, *rhost = NULL, *host_zone = NULL, *tty = "console";
+	const char *user, *rhost = NULL, *host_zone = NULL, *tty = NULL;
 	struct kgw_login l;
 	int ch, r;
 
@@ -169,6 +172,10 @@ cmd_zone_check(struct enroll *e, int argc, char **argv)
 		else
 			enroll_common_option(e, "zone-check", ch, argv);
 	}
+	if (rhost != NULL && tty != NULL)
+		enroll_usage("zone-check: give --rhost or --tty, not both");
+	if (tty == NULL)
+		tty = "console";
 	user = enroll_user_arg(argc, argv, "zone-check");
 	enroll_config_path(e);
 	if ((r = kgw_login_begin(&l, &e->log, e->config_abs, user,

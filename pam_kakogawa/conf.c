@@ -138,6 +138,17 @@ set_host_zone(const struct parse_ctx *p, const char *v, struct kgw_conf *c)
 }
 
 static int
+set_console_displays(const struct parse_ctx *p, const char *v,
+    struct kgw_conf *c)
+{
+	char why[160];
+
+	if (kgw_zone_conf_displays(&c->zones, v, why, sizeof(why)) != KGW_OK)
+		return bad(p, why);
+	return KGW_OK;
+}
+
+static int
 set_fail_delay(const struct parse_ctx *p, const char *v, struct kgw_conf *c)
 {
 	return set_uint(p, v, 0, 10000, &c->fail_delay);
@@ -158,6 +169,7 @@ static const struct {
 	{ "busy_timeout", set_busy },
 	{ "fail_delay", set_fail_delay },
 	{ "host_zone", set_host_zone },
+	{ "console_displays", set_console_displays },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

@@ -34,6 +34,14 @@ static const struct rc_name rc_names[] = {
 	{ KGW_ERR_CONV, "conversation", "conversation failed" },
 	{ KGW_ERR_MISSING, "missing_file", "file not found" },
 	{ KGW_ERR_ZONE, "zone", "refused by the zone policy" },
+	{ KGW_ERR_NO_KEY, "no_key", "no security key with a credential" },
+	{ KGW_ERR_TIMEOUT, "key_timeout", "security key not touched in time" },
+	{ KGW_ERR_NO_UV, "no_uv", "security key cannot verify the user" },
+	{ KGW_ERR_FIDO2, "key_error", "security key error" },
+	{ KGW_ERR_ATTESTATION, "attestation", "attestation does not verify" },
+	{ KGW_ERR_CLONE, "key_clone", "security key counter did not increase "
+	    "(possible clone)" },
+	{ KGW_ERR_STALE, "changed", "credentials changed during the login" },
 };
 
 static const struct rc_name *

@@ -25,6 +25,13 @@ enum kgw_rc {
 	KGW_ERR_CONV = -19,	/* the PAM conversation failed */
 	KGW_ERR_MISSING = -20,	/* a file we need does not exist */
 	KGW_ERR_ZONE = -21,	/* refused by the zone policy */
+	KGW_ERR_NO_KEY = -22,	/* no security key, or none holds a credential */
+	KGW_ERR_TIMEOUT = -23,	/* the key was not touched in time */
+	KGW_ERR_NO_UV = -24,	/* the key cannot verify the user */
+	KGW_ERR_FIDO2 = -25,	/* the key failed or answered nonsense */
+	KGW_ERR_ATTESTATION = -26, /* a new credential's attestation is bad */
+	KGW_ERR_CLONE = -27,	/* counter not increasing: a possible clone */
+	KGW_ERR_STALE = -28,	/* credentials changed while a login ran */
 };
 
 /* A short English description of rc, for operators and logs. */

@@ -65,11 +65,12 @@ bool kgw_user_locked(const struct kgw_user_rec *rec, int64_t now);
  * totp_accept is a login's final commit. It records step as used and
  * clears the failures only if, at that instant, step is greater than the
  * stored one, the user is enabled and not locked at now, and the sealed
- * secret and the zones are still the ones seen (the record read when the
- * login began): a lock, disable, revoke, re-enrolment or zone change made
- * by a concurrent session wins. Otherwise KGW_ERR_REPLAY, KGW_ERR_LOCKED,
- * KGW_ERR_DISABLED, KGW_ERR_NO_FACTOR (secret changed), KGW_ERR_ZONE
- * (zones changed) or KGW_ERR_NOT_FOUND.
+ * secret, the zones and the password hash are still the ones seen (the
+ * record read when the login began): a lock, disable, revoke, re-enrolment,
+ * zone change or password reset made by a concurrent session wins.
+ * Otherwise KGW_ERR_REPLAY, KGW_ERR_LOCKED, KGW_ERR_DISABLED,
+ * KGW_ERR_NO_FACTOR (secret changed), KGW_ERR_ZONE (zones changed),
+ * KGW_ERR_STALE (password changed) or KGW_ERR_NOT_FOUND.
  * fail_record: adds one failure (restarting the count when an earlier timed
  * lock has expired) and locks when the count reaches attempts; returns the
  * new count and whether the user is now locked.

@@ -23,7 +23,7 @@
 #define KGW_ZONE_LIST_MAX ((size_t)KGW_ZONES_MAX * (KGW_ZONE_NAME_MAX + 1))
 
 #define KGW_ZONE_NONE (-1)	/* no zone: unknown source or host */
-#define KGW_SOURCE_CONSOLE (-2)	/* no remote host: a local terminal */
+#define KGW_SOURCE_CONSOLE (-2)	/* no remote host, this machine's console */
 
 /* Factors a zone requires; all of those set must be presented. */
 enum kgw_need {
@@ -61,6 +61,7 @@ struct kgw_zones {
 	struct kgw_zone_range gateway[KGW_GATEWAYS_MAX];
 	unsigned ngateways;
 	int host_zone;		/* configured, or KGW_ZONE_NONE: derive it */
+	bool console_displays;	/* a local X display (":0") is a console */
 };
 
 /* The part of the verdict that does not depend on the person. */
@@ -109,7 +110,8 @@ int kgw_zone_host(const struct kgw_zones *z, const struct kgw_log *log,
 /*
  * Judges the login's origin on a host of zone host: rhost is PAM_RHOST
  * (NULL: unset), tty is PAM_TTY. No remote host and a console terminal
- * (console, ttyN, a local X display ":N") is a console login; any other
+ * (console, ttyN; a local X display ":N" when z->console_displays) is a
+ * console login; any other
  * terminal without a remote host is refused. A remote host must be a
  * numeric address in a zone whose logins the host's zone accepts, or one
  * of its gateways; a host name (or "") is never resolved and is refused.
@@ -141,7 +143,10 @@ int kgw_zone_conf_set(struct kgw_zones *z, unsigned zone, const char *key,
     char *value, unsigned *seen, char *why, size_t whylen);
 int kgw_zone_conf_host(struct kgw_zones *z, const char *name, char *why,
     size_t whylen);
-/* Writes host_zone and the sections as configuration text. */
+/* Sets console_displays from "yes" or "no". */
+int kgw_zone_conf_displays(struct kgw_zones *z, const char *value, char *why,
+    size_t whylen);
+/* Writes host_zone, console_displays and the sections as configuration text. */
 int kgw_zone_conf_format(const struct kgw_zones *z, char *out, size_t outlen);
 
 /* The factors names ("password+token") of mask, for logs and reports. */

@@ -83,6 +83,8 @@ accept_refusal(struct kgw_store *s, const struct kgw_user_rec *seen,
 		r = KGW_ERR_NO_FACTOR;
 	else if (strcmp(rec.zones, seen->zones) != 0)
 		r = KGW_ERR_ZONE;
+	else if (strcmp(rec.pwhash, seen->pwhash) != 0)
+		r = KGW_ERR_STALE;
 	else
 		r = KGW_ERR_REPLAY;
 out:
@@ -109,13 +111,15 @@ sqlite_totp_accept(struct kgw_store *s, const struct kgw_user_rec *seen,
 	    " totp_last_step = ?2, fail_count = 0, locked_until = 0"
 	    " WHERE name = ?1 AND totp_last_step < ?2 AND disabled = 0"
 	    " AND (locked_until = 0 OR locked_until <= ?3)"
-	    " AND totp_secret = ?4 AND zones = ?5", seen->name, &st)) !=
-	    KGW_OK ||
+	    " AND totp_secret = ?4 AND zones = ?5"
+	    " AND coalesce(pwhash, '') = ?6", seen->name, &st)) != KGW_OK ||
 	    (r = kgw_sq_bind_int(ss, st, 2, step)) != KGW_OK ||
 	    (r = kgw_sq_bind_int(ss, st, 3, now)) != KGW_OK ||
 	    (r = kgw_sq_bind_ok(ss, sqlite3_bind_blob(st, 4, seen->totp_sealed,
 	    (int)seen->totp_sealed_len, SQLITE_STATIC))) != KGW_OK ||
 	    (r = kgw_sq_bind_ok(ss, sqlite3_bind_text(st, 5, seen->zones, -1,
+	    SQLITE_STATIC))) != KGW_OK ||
+	    (r = kgw_sq_bind_ok(ss, sqlite3_bind_text(st, 6, seen->pwhash, -1,
 	    SQLITE_STATIC))) != KGW_OK ||
 	    (r = kgw_sq_db_done(ss, st, "totp_accept")) != KGW_OK)
 		goto fail;

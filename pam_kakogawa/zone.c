@@ -16,6 +16,7 @@
 #include "kgw_zone.h"
 
 #define RHOST_MAX 256	/* longer is not an address: unknown */
+#define TTY_MAX 256	/* longer is no terminal's name */
 
 int
 kgw_zone_find(const struct kgw_zones *z, const char *name)
@@ -144,7 +145,6 @@ kgw_zone_host(const struct kgw_zones *z, const struct kgw_log *log, int *host)
 	*host = z->host_zone;
 	if (z->host_zone != KGW_ZONE_NONE)
 		return KGW_OK;
-	*host = KGW_ZONE_NONE;
 	if (getifaddrs(&ifa) != 0) {
 		kgw_log_err(log, "host zone unknown: getifaddrs: %m");
 		return KGW_ERR_ZONE;
@@ -205,14 +205,16 @@ digits(const char *s, size_t n)
 
 /*
  * A terminal that is this machine's own keyboard and screen: the system
- * console, a virtual console (ttyN), or a local X display (":0", ":1.0"; a
- * remote display names its host before the colon). A pseudo-terminal
- * (pts/N: su or sudo inside some session, which may itself be remote) and
- * a serial line (whose far end may be a console server on any network)
- * are not: nothing proves where their user sits.
+ * console or a virtual console (ttyN); a local X display (":0", ":1.0")
+ * only when displays says so, since any user can start an X server (Xvnc,
+ * viewed from anywhere) and some screen lockers name a display they do
+ * not check. A pseudo-terminal (pts/N: su or sudo inside some session,
+ * which may itself be remote) and a serial line (whose far end may be a
+ * console server on any network) are not: nothing proves where their user
+ * sits.
  */
 static bool
-tty_is_console(const char *tty)
+tty_is_console(const char *tty, bool displays)
 {
 	size_t n;
 
@@ -222,7 +224,7 @@ tty_is_console(const char *tty)
 		return true;
 	if (strncmp(tty, "tty", 3) == 0)
 		return digits(tty + 3, strlen(tty + 3));
-	if (tty[0] != ':')
+	if (tty[0] != ':' || !displays)
 		return false;
 	tty++;
 	n = strcspn(tty, ".");
@@ -238,8 +240,7 @@ kgw_zone_site(const struct kgw_zones *z, int host, const char *rhost,
 	const struct kgw_zone *hz;
 	struct kgw_addr addr;
 
-	bool has_tty = tty != NULL && tty[0] != '\0' &&
-	    strnlen(tty, RHOST_MAX) < RHOST_MAX;
+	bool has_tty = tty != NULL && tty[0] != '\0';
 	bool numeric = rhost != NULL && strnlen(rhost, RHOST_MAX) < RHOST_MAX &&
 	    kgw_addr_parse(rhost, &addr) == KGW_OK;
 
@@ -249,7 +250,8 @@ kgw_zone_site(const struct kgw_zones *z, int host, const char *rhost,
 	site->source = KGW_ZONE_NONE;
 	if (numeric)
 		site->source = kgw_zone_of_addr(z, &addr);
-	else if (rhost == NULL && has_tty && tty_is_console(tty))
+	else if (rhost == NULL && has_tty && strnlen(tty, TTY_MAX) < TTY_MAX &&
+	    tty_is_console(tty, z->console_displays))
 		site->source = KGW_SOURCE_CONSOLE;
 	if (host < 0 || (unsigned)host >= z->nzones)
 		return site_deny(site, "host_zone_unknown");

@@ -198,6 +198,19 @@ set_remote_from(struct kgw_zones *z, unsigned zone, char *v, char *why,
 	return KGW_OK;
 }
 
+int
+kgw_zone_conf_displays(struct kgw_zones *z, const char *v, char *why,
+    size_t whylen)
+{
+	if (strcmp(v, "yes") == 0)
+		z->console_displays = true;
+	else if (strcmp(v, "no") == 0)
+		z->console_displays = false;
+	else
+		return WHY("console_displays must be yes or no");
+	return KGW_OK;
+}
+
 static int
 set_console_only(struct kgw_zones *z, unsigned zone, char *v, char *why,
     size_t whylen)
@@ -338,6 +351,9 @@ kgw_zone_conf_format(const struct kgw_zones *z, char *out, size_t outlen)
 	    (append(out, outlen, &len, "host_zone = ") != KGW_OK ||
 	    append(out, outlen, &len, kgw_zone_label(z, z->host_zone)) !=
 	    KGW_OK || append(out, outlen, &len, "\n") != KGW_OK))
+		return KGW_ERR_INVALID;
+	if (z->console_displays && append(out, outlen, &len,
+	    "console_displays = yes\n") != KGW_OK)
 		return KGW_ERR_INVALID;
 	for (i = 0; i < z->nzones; i++)
 		if ((r = format_zone(z, i, out, outlen, &len)) != KGW_OK)

@@ -152,8 +152,8 @@ expect "host name, never resolved: rhost_not_address" \
 # Console logins, and the person's side of the check.
 expect "mynumber console: allowed" \
     tanaka - mynumber allow ok console
-expect "mynumber display manager (:0): allowed" \
-    tanaka tty::0 mynumber allow ok console
+expect "mynumber X display (:0), not trusted by default: tty_not_console" \
+    tanaka tty::0 mynumber deny zone tty_not_console
 expect "mynumber, su in a session (pts/2): tty_not_console" \
     tanaka tty:pts/2 mynumber deny zone tty_not_console
 expect "mynumber, serial line (ttyS0): tty_not_console" \

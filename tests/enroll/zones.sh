@@ -8,6 +8,8 @@
 # shellcheck disable=SC2016,SC2034 source-path=SCRIPTDIR
 set -u
 . "$(dirname "$0")/../lib.sh"
+command -v sqlite3 >/dev/null 2>&1 ||
+	tap_skip_all "no sqlite3 (to hold the store's write lock)"
 . "$(dirname "$0")/lib.sh"
 
 zones_are() {

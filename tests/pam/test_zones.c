@@ -240,8 +240,13 @@ START_TEST(test_console)
 	    "host_zone=lgwan rule=console result=allow");
 	login_from(NULL, "/dev/tty2");
 	ck_assert_int_eq(L.auth_rc, PAM_SUCCESS);
+	/* A local X display, only when the configuration trusts them. */
+	login_from(NULL, ":0");
+	expect_site_denial("tty_not_console", "unknown");
+	zones("console_displays = yes\n" H_ZONES);
 	login_from(NULL, ":0");
 	ck_assert_int_eq(L.auth_rc, PAM_SUCCESS);
+	zones(H_ZONES);
 	/* su or sudo in a session, a serial line: not the console. */
 	login_from(NULL, "/dev/pts/1");
 	expect_site_denial("tty_not_console", "unknown");

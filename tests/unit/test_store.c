@@ -569,6 +569,7 @@ START_TEST(test_totp_accept_rechecks)
 {
 	struct kgw_store *s = store_with_alice();
 	struct kgw_user_rec seen;
+	char hash[KGW_HASH_MAX];
 	int64_t now = (int64_t)time(NULL);
 	unsigned count;
 	bool locked;
@@ -603,6 +604,14 @@ START_TEST(test_totp_accept_rechecks)
 	    KGW_OK);
 	ck_assert_int_eq(kgw_store_totp_accept(s, &seen, 12, now),
 	    KGW_ERR_ZONE);
+	ck_assert_int_eq(get(s, "alice").totp_last_step, seen.totp_last_step);
+	/* The password reset meanwhile (the helpdesk acting on a theft). */
+	seen = get(s, "alice");
+	ck_assert_int_eq(kgw_password_hash("new password", hash,
+	    sizeof(hash)), KGW_OK);
+	ck_assert_int_eq(kgw_store_set_password(s, "alice", hash, OP1), KGW_OK);
+	ck_assert_int_eq(kgw_store_totp_accept(s, &seen, 12, now),
+	    KGW_ERR_STALE);
 	ck_assert_int_eq(get(s, "alice").totp_last_step, seen.totp_last_step);
 	/* Revoked meanwhile. */
 	seen = get(s, "alice");

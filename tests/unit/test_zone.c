@@ -323,39 +323,53 @@ START_TEST(test_rhost_overlong)
 }
 END_TEST
 
-/* Which terminals, with no remote host, are this machine's console. */
+/*
+ * Which terminals, with no remote host, are this machine's console: never
+ * (NO), always (YES), or a local X display, only with console_displays.
+ */
+enum { NO, YES, DISPLAY };
 static const struct {
 	const char *tty;
-	bool console;
+	int console;
 } terminals[] = {
-	{ "console", true }, { "/dev/console", true },
-	{ "tty1", true }, { "/dev/tty1", true }, { "tty0", true },
-	{ "tty63", true }, { "tty999", true }, { ":0", true }, { ":12", true },
-	{ ":0.0", true }, { "/dev/:1", true }, { ":1.12", true },
-	{ "tty", false }, { "tty1000", false }, { "tty1a", false },
-	{ "tty-1", false }, { "ttyS0", false }, { "/dev/ttyS0", false },
-	{ "ttyUSB0", false }, { "hvc0", false }, { "pts/0", false },
-	{ "/dev/pts/3", false }, { "consoles", false }, { "console ", false },
-	{ "/dev/", false }, { "/dev/dev/tty1", false }, { ":", false },
-	{ ":0.", false }, { ":.0", false }, { ":a", false }, { "::0", false },
-	{ ":1234", false }, { ":0.1.2", false }, { "host:0", false },
-	{ "10.0.0.1:0", false }, { "ssh", false }, { "cron", false },
-	{ "TTY1", false },
+	{ "console", YES }, { "/dev/console", YES },
+	{ "tty1", YES }, { "/dev/tty1", YES }, { "tty0", YES },
+	{ "tty63", YES }, { "tty999", YES }, { ":0", DISPLAY },
+	{ ":12", DISPLAY }, { ":0.0", DISPLAY }, { "/dev/:1", DISPLAY },
+	{ ":1.12", DISPLAY },
+	{ "tty", NO }, { "tty1000", NO }, { "tty1a", NO },
+	{ "tty-1", NO }, { "ttyS0", NO }, { "/dev/ttyS0", NO },
+	{ "ttyUSB0", NO }, { "hvc0", NO }, { "pts/0", NO },
+	{ "/dev/pts/3", NO }, { "consoles", NO }, { "console ", NO },
+	{ "/dev/", NO }, { "/dev/dev/tty1", NO }, { ":", NO },
+	{ ":0.", NO }, { ":.0", NO }, { ":a", NO }, { "::0", NO },
+	{ ":1234", NO }, { ":0.1.2", NO }, { "host:0", NO },
+	{ "10.0.0.1:0", NO }, { "ssh", NO }, { "cron", NO },
+	{ "TTY1", NO },
 };
 
 START_TEST(test_console_terminal)
 {
+	struct kgw_zones *z = &city.zones;
 	struct kgw_zone_site site;
+	bool displays, console;
 	int r;
 
-	r = kgw_zone_site(&city.zones, zone_index("mynumber"), NULL,
-	    terminals[_i].tty, &site);
-	ck_assert_msg((r == KGW_OK) == terminals[_i].console, "%s: %s",
-	    terminals[_i].tty, site.rule);
-	ck_assert_str_eq(site.rule, terminals[_i].console ? "console" :
-	    "tty_not_console");
-	ck_assert_int_eq(site.source, terminals[_i].console ?
-	    KGW_SOURCE_CONSOLE : KGW_ZONE_NONE);
+	for (displays = false; ; displays = true) {
+		z->console_displays = displays;
+		console = terminals[_i].console == YES ||
+		    (displays && terminals[_i].console == DISPLAY);
+		r = kgw_zone_site(z, zone_index("mynumber"), NULL,
+		    terminals[_i].tty, &site);
+		ck_assert_msg((r == KGW_OK) == console, "%s (displays %d): %s",
+		    terminals[_i].tty, displays, site.rule);
+		ck_assert_str_eq(site.rule, console ? "console" :
+		    "tty_not_console");
+		ck_assert_int_eq(site.source, console ? KGW_SOURCE_CONSOLE :
+		    KGW_ZONE_NONE);
+		if (displays)
+			break;
+	}
 }
 END_TEST
 
@@ -370,7 +384,7 @@ START_TEST(test_tty_overlong)
 	tty[sizeof(tty) - 1] = '\0';
 	ck_assert_int_eq(kgw_zone_site(&city.zones, zone_index("mynumber"),
 	    NULL, tty, &site), KGW_ERR_ZONE);
-	ck_assert_str_eq(site.rule, "source_unknown");
+	ck_assert_str_eq(site.rule, "tty_not_console");
 }
 END_TEST
 
@@ -476,6 +490,8 @@ static const struct conf_error conf_errors[] = {
 	    "gateway range 2001:db8::/64 holds more than 256 addresses" },
 	{ "[zone a]\ngateways = ::/0\n", 2, "(at least /120)" },
 	{ "[zone a]\ngateways = ::ffff:10.0.0.0/119\n", 2, "holds more" },
+	{ "console_displays = maybe\n[zone a]\n", 1,
+	    "console_displays must be yes or no" },
 	/* A zone a rule names must exist. */
 	{ "[zone a]\nremote_from = a b\n", 2,
 	    "unknown zone \"b\" in remote_from" },
@@ -994,6 +1010,7 @@ assert_zones_same(const struct kgw_zones *a, const struct kgw_zones *b)
 	for (i = 0; i < a->ngateways; i++)
 		assert_range_same(&a->gateway[i], &b->gateway[i]);
 	ck_assert_int_eq(a->host_zone, b->host_zone);
+	ck_assert_int_eq(a->console_displays, b->console_displays);
 }
 
 static const char *const round_trips[] = {
@@ -1009,6 +1026,7 @@ static const char *const round_trips[] = {
 	"console_only = no\n",
 	"[zone only]\n",
 	"issuer = no zones\n",
+	"console_displays = yes\n[zone only]\n",
 };
 
 /* What kgw_conf_format writes parses back to the same zones. */

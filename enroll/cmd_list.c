@@ -113,8 +113,9 @@ user_json(const struct out *o, const struct kgw_user_rec *rec)
 		(void)fputs("null", o->f);
 	(void)fputs(",\"zones\":", o->f);
 	json_zone_list(o->f, rec->zones);
-	(void)fprintf(o->f, ",\"created\":%" PRId64 ",\"updated\":%" PRId64,
-	    rec->created, rec->updated);
+	(void)fprintf(o->f, ",\"fido2_keys\":%u,\"created\":%" PRId64
+	    ",\"updated\":%" PRId64, rec->fido2_count, rec->created,
+	    rec->updated);
 }
 
 /* One line per user, key=value, for people and grep alike. */
@@ -126,9 +127,9 @@ user_line(const struct out *o, const struct kgw_user_rec *rec)
 	if (rec->totp_sealed_len > 0)
 		(void)snprintf(totp, sizeof(totp), "%s/%u", alg_name(rec),
 		    rec->totp_digits);
-	(void)fprintf(o->f, "%s password=%s totp=%s zones=%s disabled=%s "
-	    "locked=%s failures=%u\n", rec->name,
-	    yes_no(rec->pwhash[0] != '\0'), totp,
+	(void)fprintf(o->f, "%s password=%s totp=%s fido2=%u zones=%s "
+	    "disabled=%s locked=%s failures=%u\n", rec->name,
+	    yes_no(rec->pwhash[0] != '\0'), totp, rec->fido2_count,
 	    rec->zones[0] != '\0' ? rec->zones : "-", yes_no(rec->disabled),
 	    yes_no(kgw_user_locked(rec, o->now)), rec->fail_count);
 }
@@ -202,7 +203,71 @@ user_text(const struct out *o, const struct kgw_user_rec *rec)
 	format_time(rec->created, t, sizeof(t));
 	(void)fprintf(o->f, "created:  %s\n", t);
 	format_time(rec->updated, t, sizeof(t));
-	(void)fprintf(o->f, "updated:  %s\nchanges:\n", t);
+	(void)fprintf(o->f, "updated:  %s\n", t);
+}
+
+static void
+hex(FILE *f, const unsigned char *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		(void)fprintf(f, "%02x", b[i]);
+}
+
+/* One security key: its label, model (AAGUID), counter and state. */
+static void
+key_out(const struct out *o, const struct kgw_fido2_rec *k, bool first)
+{
+	char t[64] = "never";
+
+	if (o->json) {
+		(void)fprintf(o->f, "%s{\"label\":", first ? "" : ",");
+		json_string(o->f, k->label);
+		(void)fputs(",\"aaguid\":\"", o->f);
+		hex(o->f, k->aaguid, sizeof(k->aaguid));
+		(void)fprintf(o->f, "\",\"sign_count\":%" PRId64 ",\"flagged\":%s,"
+		    "\"created\":%" PRId64 ",\"last_used\":", k->sign_count,
+		    json_bool(k->flagged), k->created);
+		if (k->last_used != 0)
+			(void)fprintf(o->f, "%" PRId64 "}", k->last_used);
+		else
+			(void)fputs("null}", o->f);
+		return;
+	}
+	if (k->last_used != 0)
+		format_time(k->last_used, t, sizeof(t));
+	(void)fprintf(o->f, "  %s  aaguid=", k->label);
+	hex(o->f, k->aaguid, sizeof(k->aaguid));
+	(void)fprintf(o->f, " counter=%" PRId64 " last_used=%s%s\n",
+	    k->sign_count, t, k->flagged ? "  FLAGGED: counter went back, "
+	    "possible clone (revoke and re-enrol)" : "");
+}
+
+/* The person's security keys, a section of show. */
+static int
+keys_out(struct kgw_store *s, const struct out *o, const char *user)
+{
+	struct kgw_fido2_rec *keys;
+	size_t n = 0, i;
+	int r;
+
+	if ((keys = calloc(KGW_FIDO2_CREDS_MAX, sizeof(*keys))) == NULL)
+		enroll_die("out of memory");
+	r = kgw_store_fido2_list(s, user, keys, KGW_FIDO2_CREDS_MAX, &n);
+	if (r == KGW_OK) {
+		(void)fputs(o->json ? ",\"fido2\":[" : "fido2:\n", o->f);
+		for (i = 0; i < n; i++)
+			key_out(o, &keys[i], i == 0);
+		if (o->json)
+			(void)fputc(']', o->f);
+		else if (n == 0)
+			(void)fputs("  none\n", o->f);
+	} else
+		enroll_warn("cannot read the keys of %s: %s", user,
+		    kgw_strerror(r));
+	free(keys);
+	return r;
 }
 
 static int
@@ -257,12 +322,13 @@ cmd_show(struct enroll *e, int argc, char **argv)
 		enroll_store_error("cannot show", user, r);
 		goto fail;
 	}
-	if (o.json) {
+	if (o.json)
 		user_json(&o, &rec);
-		(void)fputs(",\"changes\":[", o.f);
-	} else {
+	else
 		user_text(&o, &rec);
-	}
+	if ((r = keys_out(e->store, &o, user)) != KGW_OK)
+		goto fail;
+	(void)fputs(o.json ? ",\"changes\":[" : "changes:\n", o.f);
 	if ((r = kgw_store_changes(e->store, user, change_cb, &o)) != KGW_OK)
 		enroll_warn("cannot read the changes of %s: %s", user,
 		    kgw_strerror(r));

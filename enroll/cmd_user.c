@@ -259,6 +259,36 @@ cmd_delete(struct enroll *e, int argc, char **argv)
 	return simple(e, argc, argv, OP_DELETE);
 }
 
+/* revoke USER fido2 [LABEL]: one key, or all of them. */
+static int
+revoke_fido2(struct enroll *e, int argc, char **argv)
+{
+	const char *user = argv[optind], *label = NULL;
+	int r;
+
+	if (strcmp(argv[optind + 1], "fido2") != 0)
+		enroll_usage("revoke: only fido2 takes a LABEL (see --help)");
+	enroll_check_user("revoke", user);
+	if (argc - optind == 3) {
+		label = argv[optind + 2];
+		if (!kgw_fido2_label_valid(label))
+			enroll_usage("revoke: a label is 1 to 32 of A-Z a-z "
+			    "0-9 _ . -");
+	}
+	enroll_open(e);
+	r = kgw_store_fido2_revoke(e->store, user, label, e->operator_name);
+	enroll_close(e);
+	if (r == KGW_ERR_NOT_FOUND)
+		r = KGW_ERR_NO_FACTOR;	/* the user may exist: say "no key" */
+	if (r != KGW_OK)
+		return enroll_store_error(label != NULL ?
+		    "cannot revoke that security key of" :
+		    "cannot revoke the security keys of", user, r);
+	enroll_done(e, user, "revoke_fido2", "revoked %s of %s",
+	    label != NULL ? label : "every security key", user);
+	return 0;
+}
+
 int
 cmd_revoke(struct enroll *e, int argc, char **argv)
 {
@@ -272,9 +302,12 @@ cmd_revoke(struct enroll *e, int argc, char **argv)
 
 	while ((ch = enroll_getopt(argc, argv, opts)) != -1)
 		enroll_common_option(e, "revoke", ch, argv);
+	if (argc - optind == 3 || (argc - optind == 2 &&
+	    strcmp(argv[optind + 1], "fido2") == 0))
+		return revoke_fido2(e, argc, argv);
 	if (argc - optind != 2)
-		enroll_usage("revoke: expected USER and password or totp "
-		    "(see --help)");
+		enroll_usage("revoke: expected USER and password, totp or "
+		    "fido2 [LABEL] (see --help)");
 	user = argv[optind];
 	name = argv[optind + 1];
 	enroll_check_user("revoke", user);
@@ -283,7 +316,7 @@ cmd_revoke(struct enroll *e, int argc, char **argv)
 	else if (strcmp(name, "totp") == 0)
 		factor = KGW_FACTOR_TOTP;
 	else
-		enroll_usage("revoke: the factor is password or totp");
+		enroll_usage("revoke: the factor is password, totp or fido2");
 	enroll_open(e);
 	r = kgw_store_revoke(e->store, user, factor, e->operator_name);
 	enroll_close(e);

@@ -28,6 +28,8 @@ static const struct {
 	const char *text;
 } rule_texts[] = {
 	{ "console", "a console login (no remote host)" },
+	{ "local_key", "a local login on another terminal (su), in a zone "
+	    "whose security key shows the person is at this machine" },
 	{ "same_zone", "a remote login from the host's own zone" },
 	{ "remote_from", "a remote login from a zone in remote_from" },
 	{ "gateway", "a remote login from a gateway of the host's zone" },
@@ -39,6 +41,9 @@ static const struct {
 	{ "rhost_not_address", "the remote host is not a numeric address "
 	    "(names are never resolved; set UseDNS no in sshd_config)" },
 	{ "console_only", "the host's zone accepts console logins only" },
+	{ "fido2_remote", "the zone requires a security key, which a remote "
+	    "login cannot present (set remote_factors for its remote "
+	    "logins)" },
 	{ "cross_zone", "the host's zone does not accept logins from the "
 	    "source's zone (remote_from)" },
 	{ "not_authorised", "the person is not authorised for the host's "
@@ -81,9 +86,9 @@ print_text(const struct kgw_login *l, const char *user, const char *rhost,
 		(void)printf("source:     terminal %s (%s)\n", tty,
 		    kgw_zone_label(z, l->site.source));
 	(void)printf("required:   %s\n", factors[0] != '\0' ? factors : "-");
-	(void)printf("enrolled:   password %s, totp %s\n",
+	(void)printf("enrolled:   password %s, totp %s, security keys %u\n",
 	    l->rec.pwhash[0] != '\0' ? "yes" : "no",
-	    l->rec.totp_sealed_len > 0 ? "yes" : "no");
+	    l->rec.totp_sealed_len > 0 ? "yes" : "no", l->rec.fido2_count);
 	(void)printf("site:       %s: %s\n", l->site.rule != NULL ?
 	    l->site.rule : "-", l->site.rule != NULL ?
 	    rule_text(l->site.rule) : "");

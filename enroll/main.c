@@ -25,6 +25,7 @@ static const struct command {
 	{ "add", cmd_add },
 	{ "passwd", cmd_passwd },
 	{ "totp", cmd_totp },
+	{ "fido2", cmd_fido2 },
 	{ "list", cmd_list },
 	{ "show", cmd_show },
 	{ "unlock", cmd_unlock },
@@ -56,14 +57,19 @@ enroll_help(FILE *out)
 "  totp USER [--secret] [--algorithm sha1|sha256|sha512] [--digits 6|8]\n"
 "       [--show qr|uri|none]\n"
 "                        enrol a TOTP secret for USER and show it once\n"
+"  fido2 USER [--label LABEL] [--device PATH] [--algorithm es256|eddsa]\n"
+"       [--pin-stdin]\n"
+"                        enrol the security key plugged in (the first\n"
+"                        touched, when several are) for USER\n"
 "  list                  list the enrolled users\n"
 "  show USER             show USER and the changes made to it\n"
 "  unlock USER           clear the failures and lock of USER\n"
 "  disable USER          refuse every login of USER\n"
 "  enable USER           allow the logins of USER again\n"
 "  delete USER           remove USER and all of its factors\n"
-"  revoke USER password|totp\n"
-"                        remove one factor of USER\n"
+"  revoke USER password|totp|fido2 [LABEL]\n"
+"                        remove one factor of USER (fido2: the key\n"
+"                        LABEL, or all of them)\n"
 "  zones USER [--set LIST | --add LIST | --remove LIST]\n"
 "                        show or change the zones USER may log in to\n"
 "  zone-check USER [--rhost ADDR | --tty TTY] [--host-zone ZONE]\n"
@@ -85,8 +91,16 @@ enroll_help(FILE *out)
 "  --secret              read an existing base32 TOTP secret from standard\n"
 "                        input (or a prompt without echo) instead of making\n"
 "                        a new one\n"
-"  --algorithm ALG       TOTP hash: sha1, sha256 or sha512 (default: config)\n"
+"  --algorithm ALG       totp: the hash, sha1, sha256 or sha512 (default:\n"
+"                        config); fido2: the key type, es256 (default)\n"
+"                        or eddsa\n"
+"  --label LABEL         fido2: the key's name, 1 to 32 of A-Z a-z 0-9 _ . -\n"
+"                        (default key1, key2, ...)\n"
+"  --device PATH         fido2: that key (as libfido2 names it), not the\n"
+"                        one touched among those plugged in\n"
 "  --digits N            TOTP code length: 6 or 8 (default: config)\n"
+"  --pin-stdin           read a security key's PIN from standard input\n"
+"                        (default: ask on the terminal, without echo)\n"
 "  --show HOW            qr: QR code, URI and secret (default); uri: the\n"
 "                        otpauth URI only; none: show no secret\n"
 "\n"

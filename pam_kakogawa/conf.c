@@ -148,6 +148,38 @@ set_console_displays(const struct parse_ctx *p, const char *v,
 	return KGW_OK;
 }
 
+/*
+ * The relying party every key is enrolled for: one value for the whole
+ * city, so that a key enrolled at the helpdesk works on every host.
+ */
+static int
+set_rp_id(const struct parse_ctx *p, const char *v, struct kgw_conf *c)
+{
+	size_t i;
+
+	for (i = 0; v[i] != '\0'; i++)
+		if (v[i] <= ' ' || v[i] > '~')
+			return bad(p, "rp_id must be printable ASCII without "
+			    "spaces");
+	if (kgw_strcopy(c->rp_id, sizeof(c->rp_id), v) != KGW_OK)
+		return bad(p, "rp_id too long");
+	return KGW_OK;
+}
+
+static int
+set_touch_timeout(const struct parse_ctx *p, const char *v,
+    struct kgw_conf *c)
+{
+	return set_uint(p, v, 1, 120, &c->fido2_touch_timeout);
+}
+
+static int
+set_insert_timeout(const struct parse_ctx *p, const char *v,
+    struct kgw_conf *c)
+{
+	return set_uint(p, v, 0, 120, &c->fido2_insert_timeout);
+}
+
 static int
 set_fail_delay(const struct parse_ctx *p, const char *v, struct kgw_conf *c)
 {
@@ -170,6 +202,9 @@ static const struct {
 	{ "fail_delay", set_fail_delay },
 	{ "host_zone", set_host_zone },
 	{ "console_displays", set_console_displays },
+	{ "rp_id", set_rp_id },
+	{ "fido2_touch_timeout", set_touch_timeout },
+	{ "fido2_insert_timeout", set_insert_timeout },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -187,6 +222,9 @@ kgw_conf_defaults(struct kgw_conf *c)
 	c->lockout_time = 900;
 	c->busy_timeout = 5000;
 	c->fail_delay = 2000;
+	(void)kgw_strcopy(c->rp_id, sizeof(c->rp_id), KGW_RP_ID_DEFAULT);
+	c->fido2_touch_timeout = 15;
+	c->fido2_insert_timeout = 10;
 	c->zones.host_zone = KGW_ZONE_NONE;	/* zeroed above: no zones */
 }
 
@@ -206,7 +244,7 @@ trim(char *s)
 static bool
 is_key_char(char c)
 {
-	return (c >= 'a' && c <= 'z') || c == '_';
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
 }
 
 /*
@@ -407,10 +445,14 @@ kgw_conf_format(const struct kgw_conf *c, char *out, size_t outlen)
 	    "lockout_attempts = %u\n"
 	    "lockout_time = %u\n"
 	    "busy_timeout = %u\n"
-	    "fail_delay = %u\n",
+	    "fail_delay = %u\n"
+	    "rp_id = %s\n"
+	    "fido2_touch_timeout = %u\n"
+	    "fido2_insert_timeout = %u\n",
 	    c->store, c->key, c->issuer, kgw_totp_alg_name(c->totp_algorithm),
 	    c->totp_digits, c->totp_window, c->lockout_attempts,
-	    c->lockout_time, c->busy_timeout, c->fail_delay);
+	    c->lockout_time, c->busy_timeout, c->fail_delay, c->rp_id,
+	    c->fido2_touch_timeout, c->fido2_insert_timeout);
 	if (n < 0 || (size_t)n >= outlen)
 		return KGW_ERR_INVALID;
 	return kgw_zone_conf_format(&c->zones, out + n, outlen - (size_t)n);

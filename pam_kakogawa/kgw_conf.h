@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "kgw_fido2.h"
 #include "kgw_log.h"
 #include "kgw_totp.h"
 #include "kgw_zone.h"
@@ -13,6 +14,7 @@
 #define KGW_KEY_DEFAULT "/etc/security/kakogawa.key"
 #define KGW_PATH_MAX 1024
 #define KGW_ISSUER_MAX 64
+#define KGW_RP_ID_DEFAULT "pam://kakogawa"
 #define KGW_CONF_SIZE_MAX ((size_t)64 * 1024)
 #define KGW_CONF_LINE_MAX 1024
 
@@ -27,6 +29,9 @@ struct kgw_conf {
 	unsigned lockout_time;		/* seconds locked; 0: until unlocked */
 	unsigned busy_timeout;		/* milliseconds to wait for the store */
 	unsigned fail_delay;		/* milliseconds asked of libpam on failure */
+	char rp_id[KGW_FIDO2_RP_MAX];	/* security keys' relying party */
+	unsigned fido2_touch_timeout;	/* seconds to wait for a touch */
+	unsigned fido2_insert_timeout;	/* seconds to wait for a key */
 	struct kgw_zones zones;		/* [zone NAME] sections, host_zone */
 };
 

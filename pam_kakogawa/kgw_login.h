@@ -28,6 +28,9 @@ struct kgw_login {
 	int totp_rc;		/* KGW_OK once a fresh code matched */
 	int64_t totp_step;	/* the step that matched */
 	bool totp_inited;
+	int fido2_rc;		/* KGW_OK once a key's assertion verified */
+	struct kgw_fido2_rec fido2_key;	/* the key that signed */
+	int64_t fido2_count;	/* and its signature counter */
 	struct kgw_zone_site site;	/* set by kgw_login_site */
 	unsigned presented;	/* KGW_HAVE_* of the factors checked */
 	const char *reason;	/* log token of the verdict, set by finish */
@@ -52,6 +55,38 @@ int kgw_login_site(struct kgw_login *l, const char *rhost, const char *tty);
 
 /* The factors (KGW_NEED_*) the host's zone asks for, after kgw_login_site. */
 unsigned kgw_login_needs(const struct kgw_login *l);
+
+/* The second-factor steps after the password (kgw_login_steps). */
+enum kgw_login_step {
+	KGW_STEP_TOTP = 0x1,	/* ask for a code */
+	KGW_STEP_FIDO2 = 0x2,	/* ask a security key */
+	KGW_STEP_FALLBACK = 0x4, /* a code, when the key step finds no key */
+};
+
+/*
+ * What to ask after the password, by the host zone's factors for this
+ * site: a key where the zone requires one; a code where it requires one;
+ * where any token will do, the key at the console for a person who has
+ * one (a code when no key answers and they have TOTP), else a code.
+ */
+unsigned kgw_login_steps(const struct kgw_login *l);
+
+/* The user's record is usable for checking credentials. */
+bool kgw_login_has_record(const struct kgw_login *l);
+
+/*
+ * The security-key step (login_fido2.c): asks a key plugged into this
+ * machine for an assertion over the person's keys, talking to them
+ * through ui. Keys flagged as possible clones are not offered.
+ */
+void kgw_login_fido2(struct kgw_login *l, const struct kgw_fido2_ui *ui);
+
+/*
+ * True when the key step failed for want of a key (none plugged in, none
+ * holding the person's credentials, no touch in time, a key failing): a
+ * code may stand in (KGW_STEP_FALLBACK).
+ */
+bool kgw_login_fido2_missing(const struct kgw_login *l);
 
 /* Checks a password (a dummy hash for users without one). */
 void kgw_login_password(struct kgw_login *l, const char *password);

@@ -12,6 +12,7 @@
 
 #include "kgw_conf.h"
 #include "kgw_crypto.h"
+#include "kgw_fido2.h"
 #include "kgw_log.h"
 #include "kgw_password.h"
 #include "kgw_totp.h"
@@ -39,8 +40,48 @@ struct kgw_user_rec {
 	unsigned fail_count;		/* consecutive failures */
 	int64_t locked_until;		/* 0, a Unix time, or KGW_LOCK_FOREVER */
 	char zones[KGW_ZONE_LIST_MAX];	/* authorised zones, stored form */
+	unsigned fido2_count;		/* security keys enrolled, not flagged */
 	int64_t created;
 	int64_t updated;
+};
+
+/*
+ * A security key enrolled for a person. What a login checks with (the
+ * algorithm, the public key, the credential id) is sealed for the person
+ * (kgw_fido2_seal), so that a row edited, or moved to someone else,
+ * fails to open; the id is also kept in clear, for uniqueness.
+ */
+#define KGW_FIDO2_SEALED_MAX (2 + KGW_FIDO2_PK_MAX + KGW_FIDO2_ID_MAX + \
+	KGW_SEAL_OVERHEAD)
+struct kgw_fido2_rec;
+
+/*
+ * Seals c for user into rec (id and sealed); unseal opens it again, and
+ * fails (KGW_ERR_TAMPERED) for a row edited, swapped or moved.
+ */
+int kgw_fido2_seal(const struct kgw_key *key, const char *user,
+    const struct kgw_fido2_cred *c, struct kgw_fido2_rec *rec);
+int kgw_fido2_unseal(const struct kgw_key *key, const char *user,
+    const struct kgw_fido2_rec *rec, struct kgw_fido2_cred *c);
+/*
+ * The layout inside the seal: alg (negated), public key length, public
+ * key, credential id. KGW_ERR_TAMPERED for anything else (fuzz/ feeds it
+ * arbitrary bytes).
+ */
+int kgw_fido2_cred_decode(const unsigned char *pt, size_t len,
+    struct kgw_fido2_cred *c);
+
+struct kgw_fido2_rec {
+	char label[KGW_FIDO2_LABEL_MAX + 1];
+	unsigned char id[KGW_FIDO2_ID_MAX];
+	size_t id_len;
+	unsigned char sealed[KGW_FIDO2_SEALED_MAX];
+	size_t sealed_len;
+	unsigned char aaguid[KGW_FIDO2_AAGUID_LEN];
+	int64_t sign_count;		/* the highest the key has shown */
+	bool flagged;			/* a counter went back: possible clone */
+	int64_t created;
+	int64_t last_used;		/* 0: never */
 };
 
 struct kgw_store;
@@ -101,6 +142,34 @@ int kgw_store_unlock(struct kgw_store *s, const char *name,
     const char *operator_name);
 int kgw_store_user_delete(struct kgw_store *s, const char *name,
     const char *operator_name);
+
+/*
+ * Security keys. fido2_add refuses a credential id already enrolled (for
+ * anyone) or a label the person already uses (KGW_ERR_EXISTS), and more
+ * than KGW_FIDO2_CREDS_MAX keys (KGW_ERR_INVALID). fido2_list fills at
+ * most max records in label order. fido2_revoke removes the key called
+ * label, or every key when label is NULL (KGW_ERR_NOT_FOUND when none).
+ */
+int kgw_store_fido2_add(struct kgw_store *s, const char *name,
+    const struct kgw_fido2_rec *rec, const char *operator_name);
+int kgw_store_fido2_list(struct kgw_store *s, const char *name,
+    struct kgw_fido2_rec *recs, size_t max, size_t *n);
+int kgw_store_fido2_revoke(struct kgw_store *s, const char *name,
+    const char *label, const char *operator_name);
+
+/*
+ * The final commit of a login that used a security key, in one
+ * transaction: the key's counter must have grown (or both old and new be
+ * 0, a key that keeps none), the key must still be enrolled as seen and
+ * not flagged, and the user row must pass what kgw_store_totp_accept
+ * checks (with the TOTP step too when totp_step >= 0). A counter that did
+ * not grow flags the key, and that flag is kept: KGW_ERR_CLONE. Otherwise
+ * the errors of kgw_store_totp_accept, KGW_ERR_NO_FACTOR for a key revoked
+ * or re-enrolled meanwhile, KGW_ERR_CLONE for a key already flagged.
+ */
+int kgw_store_fido2_accept(struct kgw_store *s,
+    const struct kgw_user_rec *seen, int64_t totp_step,
+    const struct kgw_fido2_rec *key, int64_t sign_count, int64_t now);
 
 /*
  * A batch: the helpdesk changes made between begin and end are one

@@ -44,6 +44,8 @@ enum kgw_have {
 struct kgw_zone {
 	char name[KGW_ZONE_NAME_MAX + 1];
 	unsigned factors;	/* KGW_NEED_* */
+	unsigned remote_factors; /* for remote logins; 0: factors */
+	bool uv;		/* security keys must verify the user */
 	unsigned remote_from;	/* bit i: remote logins from zone i */
 	bool console_only;	/* no remote login at all */
 };
@@ -111,10 +113,12 @@ int kgw_zone_host(const struct kgw_zones *z, const struct kgw_log *log,
  * Judges the login's origin on a host of zone host: rhost is PAM_RHOST
  * (NULL: unset), tty is PAM_TTY. No remote host and a console terminal
  * (console, ttyN; a local X display ":N" when z->console_displays) is a
- * console login; any other
- * terminal without a remote host is refused. A remote host must be a
- * numeric address in a zone whose logins the host's zone accepts, or one
- * of its gateways; a host name (or "") is never resolved and is refused.
+ * console login. Any other terminal without a remote host (su in a
+ * session) is refused, unless the zone requires a security key, whose
+ * touch shows the person is at this machine (rule local_key). A remote
+ * host must be a numeric address in a zone whose logins the host's zone
+ * accepts, or one of its gateways; a host name (or "") is never resolved
+ * and is refused.
  * Returns KGW_OK or KGW_ERR_ZONE; site->rule names the rule either way.
  */
 int kgw_zone_site(const struct kgw_zones *z, int host, const char *rhost,
@@ -123,7 +127,8 @@ int kgw_zone_site(const struct kgw_zones *z, int host, const char *rhost,
 /*
  * Judges the person on an allowed site: authorised for the host's zone
  * (person_zones, a stored list) and enrolled (have: KGW_HAVE_*) in every
- * second factor the zone requires. KGW_OK, or KGW_ERR_ZONE /
+ * second factor the zone requires that this site can present: a security
+ * key counts at the console only. KGW_OK, or KGW_ERR_ZONE /
  * KGW_ERR_NO_FACTOR with *rule naming why.
  */
 int kgw_zone_person(const struct kgw_zones *z, const struct kgw_zone_site *site,
@@ -148,6 +153,14 @@ int kgw_zone_conf_displays(struct kgw_zones *z, const char *value, char *why,
     size_t whylen);
 /* Writes host_zone, console_displays and the sections as configuration text. */
 int kgw_zone_conf_format(const struct kgw_zones *z, char *out, size_t outlen);
+
+/*
+ * The factors (KGW_NEED_*) a login on an allowed site must present: the
+ * zone's factors at the console, its remote_factors (when set) from a
+ * remote host. 0 when the site has no zone.
+ */
+unsigned kgw_zone_needs(const struct kgw_zones *z,
+    const struct kgw_zone_site *site);
 
 /* The factors names ("password+token") of mask, for logs and reports. */
 int kgw_zone_factors_format(unsigned mask, char *out, size_t outlen);

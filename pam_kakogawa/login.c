@@ -28,6 +28,7 @@ kgw_login_begin(struct kgw_login *l, const struct kgw_log *log,
 	l->password_rc = KGW_ERR_DENIED;
 	l->totp_rc = KGW_ERR_DENIED;
 	l->totp_step = -1;
+	l->fido2_rc = KGW_ERR_DENIED;
 	l->reason = kgw_reason(KGW_ERR_INTERNAL);
 	l->rule = "-";
 	l->site.host = KGW_ZONE_NONE;
@@ -81,16 +82,11 @@ kgw_login_site(struct kgw_login *l, const char *rhost, const char *tty)
 unsigned
 kgw_login_needs(const struct kgw_login *l)
 {
-	const struct kgw_zones *z = &l->conf.zones;
-
-	if (l->site.host < 0 || (unsigned)l->site.host >= z->nzones)
-		return 0;
-	return z->zone[l->site.host].factors;
+	return kgw_zone_needs(&l->conf.zones, &l->site);
 }
 
-/* The user's record is usable for checking credentials. */
-static bool
-have_record(const struct kgw_login *l)
+bool
+kgw_login_has_record(const struct kgw_login *l)
 {
 	return l->user_rc == KGW_OK || l->user_rc == KGW_ERR_DISABLED ||
 	    l->user_rc == KGW_ERR_LOCKED;
@@ -102,7 +98,7 @@ kgw_login_password(struct kgw_login *l, const char *password)
 	const char *hash = NULL;
 
 	l->presented |= KGW_HAVE_PASSWORD;
-	if (have_record(l) && l->rec.pwhash[0] != '\0')
+	if (kgw_login_has_record(l) && l->rec.pwhash[0] != '\0')
 		hash = l->rec.pwhash;
 	l->password_rc = kgw_password_verify(password, hash);
 }
@@ -115,7 +111,7 @@ load_totp(struct kgw_login *l, struct kgw_totp *t)
 	int r;
 
 	memset(t, 0, sizeof(*t));
-	if (!have_record(l) || l->rec.totp_sealed_len == 0) {
+	if (!kgw_login_has_record(l) || l->rec.totp_sealed_len == 0) {
 		t->alg = l->conf.totp_algorithm;
 		t->digits = l->conf.totp_digits;
 		t->secret_len = 20;
@@ -204,7 +200,31 @@ enrolled(const struct kgw_login *l)
 		have |= KGW_HAVE_PASSWORD;
 	if (l->rec.totp_sealed_len > 0)
 		have |= KGW_HAVE_TOTP;
+	if (l->rec.fido2_count > 0)
+		have |= KGW_HAVE_FIDO2;
 	return have;
+}
+
+unsigned
+kgw_login_steps(const struct kgw_login *l)
+{
+	unsigned need = kgw_login_needs(l), steps = 0;
+	bool has = kgw_login_has_record(l);
+
+	if (need & KGW_NEED_FIDO2)
+		steps |= KGW_STEP_FIDO2;
+	if (need & KGW_NEED_TOTP)
+		steps |= KGW_STEP_TOTP;
+	if (!(need & KGW_NEED_TOKEN) || steps != 0)
+		return steps;
+	/* Any token: a key answers only the machine it is plugged into. */
+	if (l->site.source != KGW_SOURCE_CONSOLE || !has ||
+	    l->rec.fido2_count == 0)
+		return KGW_STEP_TOTP;
+	steps = KGW_STEP_FIDO2;
+	if (l->rec.totp_sealed_len > 0)
+		steps |= KGW_STEP_FALLBACK;
+	return steps;
 }
 
 /*
@@ -228,6 +248,40 @@ judge_person(struct kgw_login *l)
 	return r;
 }
 
+static int
+code_failure(struct kgw_login *l)
+{
+	l->reason = l->totp_rc == KGW_ERR_NO_FACTOR ? "no_totp" :
+	    totp_reason(l->totp_rc);
+	return l->totp_rc;
+}
+
+static int
+key_failure(struct kgw_login *l)
+{
+	l->reason = l->fido2_rc == KGW_ERR_DENIED ? "bad_key" :
+	    l->fido2_rc == KGW_ERR_NO_FACTOR ? "no_fido2" :
+	    kgw_reason(l->fido2_rc);
+	return l->fido2_rc;
+}
+
+/* The second factors the site requires, each presented and good. */
+static int
+judge_second(struct kgw_login *l)
+{
+	unsigned need = kgw_login_needs(l);
+	bool key = l->fido2_rc == KGW_OK, code = l->totp_rc == KGW_OK;
+
+	if ((need & KGW_NEED_FIDO2) && !key)
+		return key_failure(l);
+	if ((need & KGW_NEED_TOTP) && !code)
+		return code_failure(l);
+	if ((need & KGW_NEED_TOKEN) && !key && !code)
+		return (l->presented & KGW_HAVE_TOTP) ? code_failure(l) :
+		    key_failure(l);
+	return KGW_OK;
+}
+
 /* The verdict before any state changes: KGW_OK or why not. */
 static int
 judge(struct kgw_login *l, bool need_password)
@@ -245,12 +299,7 @@ judge(struct kgw_login *l, bool need_password)
 		    "bad_password";
 		return KGW_ERR_DENIED;
 	}
-	if (l->totp_rc != KGW_OK) {
-		l->reason = l->totp_rc == KGW_ERR_NO_FACTOR ? "no_totp" :
-		    totp_reason(l->totp_rc);
-		return l->totp_rc;
-	}
-	return KGW_OK;
+	return judge_second(l);
 }
 
 int
@@ -263,15 +312,21 @@ kgw_login_finish(struct kgw_login *l, bool need_password, time_t now)
 	r = judge(l, need_password);
 	if (r == KGW_OK) {
 		/* Atomic: of two logins racing with one code, one wins. */
-		r = kgw_store_totp_accept(l->store, &l->rec, l->totp_step,
-		    (int64_t)now);
+		if (l->fido2_rc == KGW_OK)
+			r = kgw_store_fido2_accept(l->store, &l->rec,
+			    l->totp_rc == KGW_OK ? l->totp_step : -1,
+			    &l->fido2_key, l->fido2_count, (int64_t)now);
+		else
+			r = kgw_store_totp_accept(l->store, &l->rec,
+			    l->totp_step, (int64_t)now);
 		l->reason = r == KGW_OK ? "ok" : totp_reason(r);
 		if (r == KGW_ERR_ZONE)
 			l->rule = "zones_changed";	/* judged on old zones */
 	}
 	/* Guesses by a known user count; other refusals are not guesses. */
 	if (l->user_rc == KGW_OK && (r == KGW_ERR_DENIED ||
-	    r == KGW_ERR_INVALID || r == KGW_ERR_REPLAY))
+	    r == KGW_ERR_INVALID || r == KGW_ERR_REPLAY ||
+	    r == KGW_ERR_CLONE))
 		count_failure(l, now);
 	return r;
 }
@@ -313,6 +368,7 @@ kgw_login_end(struct kgw_login *l)
 	/* The secrets; the rest (configuration, zones) is not. */
 	OPENSSL_cleanse(&l->key, sizeof(l->key));
 	OPENSSL_cleanse(&l->rec, sizeof(l->rec));
+	OPENSSL_cleanse(&l->fido2_key, sizeof(l->fido2_key));
 	l->key_loaded = false;
 	l->totp_inited = false;
 }

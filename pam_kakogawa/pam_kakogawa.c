@@ -23,6 +23,11 @@
 
 #define PROMPT_PASSWORD "Password: "
 #define PROMPT_CODE "Verification code: "
+#define PROMPT_PIN "Security key PIN: "
+#define MSG_KEY_INSERT "セキュリティキーを差し込んでください。" \
+	" Insert your security key."
+#define MSG_KEY_TOUCH "セキュリティキーにタッチしてください。" \
+	" Touch your security key."
 /* Short and generic: the log says which rule refused (Japanese first). */
 #define MSG_ZONE_SITE "この場所からはログインできません。" \
 	" Login from this location is not permitted."
@@ -185,6 +190,33 @@ check_password(pam_handle_t *pamh, const struct options *o,
 	return KGW_OK;
 }
 
+static void
+key_insert(void *arg)
+{
+	(void)pam_info((pam_handle_t *)arg, "%s", MSG_KEY_INSERT);
+}
+
+static void
+key_touch(void *arg)
+{
+	(void)pam_info((pam_handle_t *)arg, "%s", MSG_KEY_TOUCH);
+}
+
+/* The key's PIN, asked like a password and wiped at once. */
+static int
+key_pin(void *arg, char *pin, size_t pinlen)
+{
+	char *typed = NULL;
+	int r;
+
+	if ((r = ask((pam_handle_t *)arg, PROMPT_PIN, &typed)) != KGW_OK)
+		return r;
+	r = kgw_strcopy(pin, pinlen, typed) == KGW_OK ? KGW_OK :
+	    KGW_ERR_INVALID;
+	discard(&typed);
+	return r;
+}
+
 static int
 check_code(pam_handle_t *pamh, struct kgw_login *l)
 {
@@ -198,9 +230,29 @@ check_code(pam_handle_t *pamh, struct kgw_login *l)
 	return KGW_OK;
 }
 
+/* The key step, then a code where it is due (also in place of a key). */
+static int
+check_second(pam_handle_t *pamh, struct kgw_login *l)
+{
+	const struct kgw_fido2_ui ui = { pamh, key_insert, key_touch, key_pin };
+	unsigned steps = kgw_login_steps(l);
+
+	if (steps & KGW_STEP_FIDO2) {
+		kgw_login_fido2(l, &ui);
+		if (l->fido2_rc == KGW_ERR_CONV)
+			return KGW_ERR_CONV;
+		if ((steps & KGW_STEP_FALLBACK) && kgw_login_fido2_missing(l))
+			steps |= KGW_STEP_TOTP;
+	}
+	if (steps & KGW_STEP_TOTP)
+		return check_code(pamh, l);
+	return KGW_OK;
+}
+
 /*
  * log must outlive l: the store keeps a pointer to it until login_end.
- * The questions depend on the host's zone only, never on the person.
+ * The questions depend on the host's zone, and on whether the person has
+ * a key to ask for where any token will do (kgw_login_steps).
  */
 static int
 authenticate(pam_handle_t *pamh, const struct options *o,
@@ -225,8 +277,7 @@ authenticate(pam_handle_t *pamh, const struct options *o,
 	    !o->second_factor_only;
 	if (ask_password && (r = check_password(pamh, o, l)) != KGW_OK)
 		goto conv_failed;
-	if ((kgw_login_needs(l) & (KGW_NEED_TOTP | KGW_NEED_TOKEN)) &&
-	    (r = check_code(pamh, l)) != KGW_OK) {
+	if ((r = check_second(pamh, l)) != KGW_OK) {
 		/* Hanging up after the password must not make guessing free. */
 		kgw_login_abandon(l, ask_password, time(NULL));
 		goto conv_failed;
@@ -238,19 +289,24 @@ conv_failed:
 }
 
 /* The factors this login was asked for and checked, for the log line. */
-static const char *
-factors_presented(const struct kgw_login *l)
+static void
+factors_presented(const struct kgw_login *l, char out[32])
 {
-	switch (l->presented & (KGW_HAVE_PASSWORD | KGW_HAVE_TOTP)) {
-	case KGW_HAVE_PASSWORD | KGW_HAVE_TOTP:
-		return "password,totp";
-	case KGW_HAVE_PASSWORD:
-		return "password";
-	case KGW_HAVE_TOTP:
-		return "totp";
-	default:
-		return "-";
-	}
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} names[] = {
+		{ KGW_HAVE_PASSWORD, "password" },
+		{ KGW_HAVE_TOTP, "totp" },
+		{ KGW_HAVE_FIDO2, "fido2" },
+	};
+	size_t i, len = 0;
+
+	(void)kgw_strcopy(out, 32, "-");
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (l->presented & names[i].bit)
+			len += (size_t)snprintf(out + len, 32 - len, "%s%s",
+			    len > 0 ? "," : "", names[i].name);
 }
 
 /* What both phases do first: options, the log sink, the user's name. */
@@ -276,21 +332,47 @@ prepare(pam_handle_t *pamh, int argc, const char **argv, struct options *o,
 	return KGW_OK;
 }
 
+/*
+ * The login's state is on the heap, not the caller's stack: it is large
+ * (the configuration's zones, the person's keys), and the caller may be a
+ * thread of a display manager.
+ */
+static struct kgw_login *
+login_new(pam_handle_t *pamh)
+{
+	struct kgw_login *l = calloc(1, sizeof(*l));
+
+	if (l == NULL)
+		pam_syslog(pamh, LOG_CRIT, "out of memory: denying");
+	return l;
+}
+
+static void
+login_free(struct kgw_login *l)
+{
+	kgw_login_end(l);
+	free(l);
+}
+
 PAM_EXTERN int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
     const char **argv)
 {
-	struct kgw_login l;
+	struct kgw_login *l;
 	struct options o;
 	struct kgw_log log;
 	const char *user;
+	char factors[32];
 	int r;
 
 	(void)flags;
-	if ((r = prepare(pamh, argc, argv, &o, &log, &l, &user)) == KGW_OK)
-		r = authenticate(pamh, &o, &log, &l, user);
-	log_decision(pamh, "auth", user, factors_presented(&l), r, &l);
-	kgw_login_end(&l);
+	if ((l = login_new(pamh)) == NULL)
+		return PAM_AUTH_ERR;
+	if ((r = prepare(pamh, argc, argv, &o, &log, l, &user)) == KGW_OK)
+		r = authenticate(pamh, &o, &log, l, user);
+	factors_presented(l, factors);
+	log_decision(pamh, "auth", user, factors, r, l);
+	login_free(l);
 	return r == KGW_OK ? PAM_SUCCESS : PAM_AUTH_ERR;
 }
 
@@ -320,26 +402,28 @@ account_pam_code(int rc)
 PAM_EXTERN int
 pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	struct kgw_login l;
+	struct kgw_login *l;
 	struct options o;
 	struct kgw_log log;
 	const char *user;
 	int r;
 
 	(void)flags;
-	if ((r = prepare(pamh, argc, argv, &o, &log, &l, &user)) != KGW_OK)
+	if ((l = login_new(pamh)) == NULL)
+		return PAM_PERM_DENIED;
+	if ((r = prepare(pamh, argc, argv, &o, &log, l, &user)) != KGW_OK)
 		goto out;
-	if ((r = kgw_login_begin(&l, &log, o.config, user,
+	if ((r = kgw_login_begin(l, &log, o.config, user,
 	    time(NULL))) != KGW_OK) {
-		l.reason = kgw_reason(r);
+		l->reason = kgw_reason(r);
 		goto out;
 	}
-	if ((r = login_site(pamh, &l)) == KGW_OK)
-		r = kgw_login_account(&l, time(NULL));
+	if ((r = login_site(pamh, l)) == KGW_OK)
+		r = kgw_login_account(l, time(NULL));
 	if (r == KGW_ERR_ZONE || r == KGW_ERR_NO_FACTOR)
 		(void)pam_error(pamh, "%s", MSG_ZONE_ACCOUNT);
 out:
-	log_decision(pamh, "account", user, "-", r, &l);
-	kgw_login_end(&l);
+	log_decision(pamh, "account", user, "-", r, l);
+	login_free(l);
 	return account_pam_code(r);
 }

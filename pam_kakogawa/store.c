@@ -239,3 +239,72 @@ kgw_store_changes(struct kgw_store *s, const char *name,
 		return KGW_ERR_INTERNAL;
 	return s->ops->changes(s, name, cb, arg);
 }
+
+/* A record as fido2_add may store it; rows read back are checked again. */
+static bool
+fido2_rec_valid(const struct kgw_fido2_rec *rec)
+{
+	return kgw_fido2_label_valid(rec->label) && rec->id_len > 0 &&
+	    rec->id_len <= sizeof(rec->id) && rec->sealed_len > 0 &&
+	    rec->sealed_len <= sizeof(rec->sealed) && rec->sign_count >= 0 &&
+	    rec->sign_count <= UINT32_MAX;
+}
+
+int
+kgw_store_fido2_add(struct kgw_store *s, const char *name,
+    const struct kgw_fido2_rec *rec, const char *op)
+{
+	int r;
+
+	if ((r = check_op(s, name, op)) != KGW_OK)
+		return r;
+	if (rec == NULL || !fido2_rec_valid(rec))
+		return KGW_ERR_INVALID;
+	return s->ops->fido2_add(s, name, rec, op);
+}
+
+int
+kgw_store_fido2_list(struct kgw_store *s, const char *name,
+    struct kgw_fido2_rec *recs, size_t max, size_t *n)
+{
+	int r;
+
+	if ((r = check_name(s, name)) != KGW_OK)
+		return r;
+	if (recs == NULL || n == NULL || max == 0)
+		return KGW_ERR_INTERNAL;
+	*n = 0;
+	return s->ops->fido2_list(s, name, recs, max, n);
+}
+
+int
+kgw_store_fido2_revoke(struct kgw_store *s, const char *name,
+    const char *label, const char *op)
+{
+	int r;
+
+	if ((r = check_op(s, name, op)) != KGW_OK)
+		return r;
+	if (label != NULL && !kgw_fido2_label_valid(label))
+		return KGW_ERR_INVALID;
+	return s->ops->fido2_revoke(s, name, label, op);
+}
+
+int
+kgw_store_fido2_accept(struct kgw_store *s, const struct kgw_user_rec *seen,
+    int64_t totp_step, const struct kgw_fido2_rec *key, int64_t sign_count,
+    int64_t now)
+{
+	int r;
+
+	if (seen == NULL || key == NULL)
+		return KGW_ERR_INTERNAL;
+	if ((r = check_name(s, seen->name)) != KGW_OK)
+		return r;
+	if (!fido2_rec_valid(key) || sign_count < 0 ||
+	    sign_count > UINT32_MAX || now < 0 || (totp_step >= 0 &&
+	    (seen->totp_sealed_len == 0 ||
+	    seen->totp_sealed_len > KGW_SEALED_MAX)))
+		return KGW_ERR_INVALID;
+	return s->ops->fido2_accept(s, seen, totp_step, key, sign_count, now);
+}

@@ -39,6 +39,15 @@ struct kgw_store_ops {
 	    int (*cb)(void *arg, const struct kgw_user_rec *rec), void *arg);
 	int (*changes)(struct kgw_store *s, const char *name,
 	    int (*cb)(void *arg, const struct kgw_change *c), void *arg);
+	int (*fido2_add)(struct kgw_store *s, const char *name,
+	    const struct kgw_fido2_rec *rec, const char *op);
+	int (*fido2_list)(struct kgw_store *s, const char *name,
+	    struct kgw_fido2_rec *recs, size_t max, size_t *n);
+	int (*fido2_revoke)(struct kgw_store *s, const char *name,
+	    const char *label, const char *op);
+	int (*fido2_accept)(struct kgw_store *s,
+	    const struct kgw_user_rec *seen, int64_t totp_step,
+	    const struct kgw_fido2_rec *key, int64_t sign_count, int64_t now);
 };
 
 /* Every backend's handle starts with this. */

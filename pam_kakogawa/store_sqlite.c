@@ -23,15 +23,6 @@
 #define FAIL_NEXT "(CASE WHEN locked_until != 0 AND locked_until <= ?2" \
 	" THEN 1 ELSE min(fail_count, 1000000) + 1 END)"
 
-/* One helpdesk change, as recorded in the changes table. */
-struct change {
-	const char *user;
-	const char *op;
-	const char *action;
-	const char *detail;	/* NULL or a short note, never a secret */
-	int64_t time;
-};
-
 static void
 sqlite_close(struct kgw_store *s)
 {
@@ -63,10 +54,10 @@ fail:
 	return r;
 }
 
-/* Why totp_accept changed nothing: the row as it is now says. */
+/* Why an accept changed nothing: the row as it is now says. */
 static int
 accept_refusal(struct kgw_store *s, const struct kgw_user_rec *seen,
-    int64_t now)
+    bool totp, int64_t now)
 {
 	struct kgw_user_rec rec;
 	int r;
@@ -78,19 +69,25 @@ accept_refusal(struct kgw_store *s, const struct kgw_user_rec *seen,
 		r = KGW_ERR_DISABLED;
 	else if (kgw_user_locked(&rec, now))
 		r = KGW_ERR_LOCKED;
-	else if (rec.totp_sealed_len != seen->totp_sealed_len ||
-	    memcmp(rec.totp_sealed, seen->totp_sealed, rec.totp_sealed_len) != 0)
+	else if (totp && (rec.totp_sealed_len != seen->totp_sealed_len ||
+	    memcmp(rec.totp_sealed, seen->totp_sealed, rec.totp_sealed_len) !=
+	    0))
 		r = KGW_ERR_NO_FACTOR;
 	else if (strcmp(rec.zones, seen->zones) != 0)
 		r = KGW_ERR_ZONE;
 	else if (strcmp(rec.pwhash, seen->pwhash) != 0)
 		r = KGW_ERR_STALE;
 	else
-		r = KGW_ERR_REPLAY;
+		r = totp ? KGW_ERR_REPLAY : KGW_ERR_STORE;
 out:
 	explicit_bzero(&rec, sizeof(rec));
 	return r;
 }
+
+/* What a login saw at its start, still true at its commit. */
+#define ACCEPT_WHERE " WHERE name = ?1 AND disabled = 0" \
+	" AND (locked_until = 0 OR locked_until <= ?3) AND zones = ?5" \
+	" AND coalesce(pwhash, '') = ?6"
 
 /*
  * One statement, so one implicit transaction: of two logins racing with the
@@ -98,36 +95,45 @@ out:
  * written by another session since this login began is seen here. Clearing
  * locked_until only ever clears a lock that has expired.
  */
-static int
-sqlite_totp_accept(struct kgw_store *s, const struct kgw_user_rec *seen,
+int
+kgw_sq_user_accept(struct sqlite_store *ss, const struct kgw_user_rec *seen,
     int64_t step, int64_t now)
 {
-	struct sqlite_store *ss = to_sqlite(s);
+	bool totp = step >= 0;
 	sqlite3_stmt *st = NULL;
 	int r;
 
 	/* Every condition is checked again here, at commit time. */
-	if ((r = kgw_sq_db_prepare_user(ss, "UPDATE users SET"
+	if ((r = kgw_sq_db_prepare_user(ss, totp ? "UPDATE users SET"
 	    " totp_last_step = ?2, fail_count = 0, locked_until = 0"
-	    " WHERE name = ?1 AND totp_last_step < ?2 AND disabled = 0"
-	    " AND (locked_until = 0 OR locked_until <= ?3)"
-	    " AND totp_secret = ?4 AND zones = ?5"
-	    " AND coalesce(pwhash, '') = ?6", seen->name, &st)) != KGW_OK ||
-	    (r = kgw_sq_bind_int(ss, st, 2, step)) != KGW_OK ||
+	    ACCEPT_WHERE " AND totp_last_step < ?2 AND totp_secret = ?4" :
+	    "UPDATE users SET fail_count = 0, locked_until = 0" ACCEPT_WHERE,
+	    seen->name, &st)) != KGW_OK ||
+	    (totp && (r = kgw_sq_bind_int(ss, st, 2, step)) != KGW_OK) ||
 	    (r = kgw_sq_bind_int(ss, st, 3, now)) != KGW_OK ||
-	    (r = kgw_sq_bind_ok(ss, sqlite3_bind_blob(st, 4, seen->totp_sealed,
-	    (int)seen->totp_sealed_len, SQLITE_STATIC))) != KGW_OK ||
+	    (totp && (r = kgw_sq_bind_ok(ss, sqlite3_bind_blob(st, 4,
+	    seen->totp_sealed, (int)seen->totp_sealed_len, SQLITE_STATIC))) !=
+	    KGW_OK) ||
 	    (r = kgw_sq_bind_ok(ss, sqlite3_bind_text(st, 5, seen->zones, -1,
 	    SQLITE_STATIC))) != KGW_OK ||
 	    (r = kgw_sq_bind_ok(ss, sqlite3_bind_text(st, 6, seen->pwhash, -1,
 	    SQLITE_STATIC))) != KGW_OK ||
-	    (r = kgw_sq_db_done(ss, st, "totp_accept")) != KGW_OK)
+	    (r = kgw_sq_db_done(ss, st, "accept")) != KGW_OK)
 		goto fail;
 	if (sqlite3_changes(ss->db) != 1)
-		r = accept_refusal(s, seen, now);
+		r = accept_refusal(&ss->base, seen, totp, now);
 fail:
 	sqlite3_finalize(st);
 	return r;
+}
+
+static int
+sqlite_totp_accept(struct kgw_store *s, const struct kgw_user_rec *seen,
+    int64_t step, int64_t now)
+{
+	if (step < 0)
+		return KGW_ERR_INVALID;
+	return kgw_sq_user_accept(to_sqlite(s), seen, step, now);
 }
 
 /*
@@ -180,9 +186,9 @@ fail:
 }
 
 /* A statement on one user: ?1 is the name and ?2, when used, the time. */
-static int
-change_stmt(struct sqlite_store *ss, const char *sql, const struct change *c,
-    sqlite3_stmt **st)
+int
+kgw_sq_change_stmt(struct sqlite_store *ss, const char *sql,
+    const struct kgw_sq_change *c, sqlite3_stmt **st)
 {
 	int r;
 
@@ -193,8 +199,8 @@ change_stmt(struct sqlite_store *ss, const char *sql, const struct change *c,
 	return r;
 }
 
-static int
-change_record(struct sqlite_store *ss, const struct change *c)
+int
+kgw_sq_change_record(struct sqlite_store *ss, const struct kgw_sq_change *c)
 {
 	sqlite3_stmt *st = NULL;
 	int r;
@@ -219,9 +225,9 @@ fail:
  * transaction: both happen or neither. none is the result when st matched
  * no row (the user is missing, or already there for an add).
  */
-static int
-change_apply(struct sqlite_store *ss, sqlite3_stmt *st,
-    const struct change *c, int none)
+int
+kgw_sq_change_apply(struct sqlite_store *ss, sqlite3_stmt *st,
+    const struct kgw_sq_change *c, int none)
 {
 	int r;
 
@@ -236,11 +242,12 @@ change_apply(struct sqlite_store *ss, sqlite3_stmt *st,
 	    c->action)) != KGW_OK) ||
 	    (r = kgw_sq_db_done(ss, st, c->action)) != KGW_OK)
 		goto fail;
-	if (sqlite3_changes(ss->db) != 1) {
+	if (c->many ? sqlite3_changes(ss->db) < 1 :
+	    sqlite3_changes(ss->db) != 1) {
 		r = none;
 		goto fail;
 	}
-	if ((r = change_record(ss, c)) != KGW_OK || ss->batch)
+	if ((r = kgw_sq_change_record(ss, c)) != KGW_OK || ss->batch)
 		goto fail;
 	r = kgw_sq_db_exec(ss, "COMMIT", c->action);
 fail:
@@ -254,12 +261,14 @@ static int
 change_run(struct kgw_store *s, const char *sql, const char *name,
     const char *op, const char *action, int none)
 {
-	struct change c = { name, op, action, NULL, (int64_t)time(NULL) };
+	struct kgw_sq_change c = {
+		name, op, action, NULL, (int64_t)time(NULL), false
+	};
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = change_stmt(to_sqlite(s), sql, &c, &st)) == KGW_OK)
-		r = change_apply(to_sqlite(s), st, &c, none);
+	if ((r = kgw_sq_change_stmt(to_sqlite(s), sql, &c, &st)) == KGW_OK)
+		r = kgw_sq_change_apply(to_sqlite(s), st, &c, none);
 	sqlite3_finalize(st);
 	return r;
 }
@@ -270,17 +279,19 @@ zones_change(struct kgw_store *s, const char *sql, const char *name,
     const char *zones, const char *op, const char *action, int none)
 {
 	struct sqlite_store *ss = to_sqlite(s);
-	struct change c = { name, op, action, NULL, (int64_t)time(NULL) };
+	struct kgw_sq_change c = {
+		name, op, action, NULL, (int64_t)time(NULL), false
+	};
 	sqlite3_stmt *st = NULL;
 	char detail[KGW_ZONE_LIST_MAX + 8];
 	int r;
 
 	(void)snprintf(detail, sizeof(detail), "zones=%s", zones);
 	c.detail = detail;
-	if ((r = change_stmt(ss, sql, &c, &st)) != KGW_OK ||
+	if ((r = kgw_sq_change_stmt(ss, sql, &c, &st)) != KGW_OK ||
 	    (r = kgw_sq_bind_text(ss, st, 3, zones)) != KGW_OK)
 		goto fail;
-	r = change_apply(ss, st, &c, none);
+	r = kgw_sq_change_apply(ss, st, &c, none);
 fail:
 	sqlite3_finalize(st);
 	return r;
@@ -336,15 +347,17 @@ sqlite_set_password(struct kgw_store *s, const char *name, const char *hash,
     const char *op)
 {
 	struct sqlite_store *ss = to_sqlite(s);
-	struct change c = { name, op, "passwd", NULL, (int64_t)time(NULL) };
+	struct kgw_sq_change c = {
+		name, op, "passwd", NULL, (int64_t)time(NULL), false
+	};
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = change_stmt(ss, "UPDATE users SET pwhash = ?3, updated = ?2"
-	    " WHERE name = ?1", &c, &st)) != KGW_OK ||
+	if ((r = kgw_sq_change_stmt(ss, "UPDATE users SET pwhash = ?3,"
+	    " updated = ?2 WHERE name = ?1", &c, &st)) != KGW_OK ||
 	    (r = kgw_sq_bind_text(ss, st, 3, hash)) != KGW_OK)
 		goto fail;
-	r = change_apply(ss, st, &c, KGW_ERR_NOT_FOUND);
+	r = kgw_sq_change_apply(ss, st, &c, KGW_ERR_NOT_FOUND);
 fail:
 	sqlite3_finalize(st);
 	return r;
@@ -357,7 +370,9 @@ sqlite_set_totp(struct kgw_store *s, const char *name,
     unsigned digits, const char *op)
 {
 	struct sqlite_store *ss = to_sqlite(s);
-	struct change c = { name, op, "totp", NULL, (int64_t)time(NULL) };
+	struct kgw_sq_change c = {
+		name, op, "totp", NULL, (int64_t)time(NULL), false
+	};
 	sqlite3_stmt *st = NULL;
 	char detail[48];
 	int r;
@@ -365,7 +380,7 @@ sqlite_set_totp(struct kgw_store *s, const char *name,
 	(void)snprintf(detail, sizeof(detail), "alg=%s digits=%u",
 	    kgw_totp_alg_name(alg), digits);
 	c.detail = detail;
-	if ((r = change_stmt(ss, "UPDATE users SET totp_secret = ?3,"
+	if ((r = kgw_sq_change_stmt(ss, "UPDATE users SET totp_secret = ?3,"
 	    " totp_alg = ?4, totp_digits = ?5, totp_last_step = -1,"
 	    " updated = ?2 WHERE name = ?1", &c, &st)) != KGW_OK ||
 	    (r = kgw_sq_bind_ok(ss, sqlite3_bind_blob(st, 3, sealed,
@@ -373,7 +388,7 @@ sqlite_set_totp(struct kgw_store *s, const char *name,
 	    (r = kgw_sq_bind_int(ss, st, 4, (int64_t)alg)) != KGW_OK ||
 	    (r = kgw_sq_bind_int(ss, st, 5, digits)) != KGW_OK)
 		goto fail;
-	r = change_apply(ss, st, &c, KGW_ERR_NOT_FOUND);
+	r = kgw_sq_change_apply(ss, st, &c, KGW_ERR_NOT_FOUND);
 fail:
 	sqlite3_finalize(st);
 	return r;
@@ -487,6 +502,10 @@ static const struct kgw_store_ops sqlite_ops = {
 	.user_delete = sqlite_user_delete,
 	.list = sqlite_list,
 	.changes = sqlite_changes,
+	.fido2_add = kgw_sq_fido2_add,
+	.fido2_list = kgw_sq_fido2_list,
+	.fido2_revoke = kgw_sq_fido2_revoke,
+	.fido2_accept = kgw_sq_fido2_accept,
 };
 
 int

@@ -26,10 +26,15 @@ struct sqlite_store {
 /* The users columns, in the order kgw_sq_row_user reads them. */
 #define USER_COLUMNS "name, disabled, pwhash, totp_secret, totp_alg," \
 	" totp_digits, totp_last_step, fail_count, locked_until, created, updated," \
-	" zones"
+	" zones, (SELECT count(*) FROM fido2 WHERE fido2.user = users.name" \
+	" AND flagged = 0)"
 enum { COL_NAME, COL_DISABLED, COL_PWHASH, COL_SECRET, COL_ALG, COL_DIGITS,
 	COL_LAST_STEP, COL_FAILS, COL_LOCKED, COL_CREATED, COL_UPDATED,
-	COL_ZONES };
+	COL_ZONES, COL_FIDO2 };
+
+/* The fido2 columns, in the order kgw_sq_row_fido2 reads them. */
+#define FIDO2_COLUMNS "label, cred_id, sealed, aaguid, sign_count, flagged," \
+	" created, last_used"
 
 static inline struct sqlite_store *
 to_sqlite(struct kgw_store *s)
@@ -59,6 +64,48 @@ int kgw_sq_row_user(const struct sqlite_store *ss, sqlite3_stmt *st,
     struct kgw_user_rec *rec);
 int kgw_sq_row_change(const struct sqlite_store *ss, sqlite3_stmt *st,
     struct kgw_change *c);
+int kgw_sq_row_fido2(const struct sqlite_store *ss, sqlite3_stmt *st,
+    const char *user, struct kgw_fido2_rec *rec);
+
+/* One helpdesk change, as recorded in the changes table. */
+struct kgw_sq_change {
+	const char *user;
+	const char *op;
+	const char *action;
+	const char *detail;	/* NULL or a short note, never a secret */
+	int64_t time;
+	bool many;		/* may change several rows (at least one) */
+};
+
+/* Helpdesk changes and login commits (store_sqlite.c). */
+int kgw_sq_change_stmt(struct sqlite_store *ss, const char *sql,
+    const struct kgw_sq_change *c, sqlite3_stmt **st);
+/*
+ * Runs st, which changes one row, and records c in the same transaction:
+ * both happen or neither. none is the result when st matched no row.
+ */
+int kgw_sq_change_apply(struct sqlite_store *ss, sqlite3_stmt *st,
+    const struct kgw_sq_change *c, int none);
+/* Records c, in the transaction the caller holds. */
+int kgw_sq_change_record(struct sqlite_store *ss,
+    const struct kgw_sq_change *c);
+/*
+ * A login's commit on the user row: failures cleared, and with step >= 0
+ * the TOTP step used, if the row is still as seen (kgw_store_totp_accept).
+ */
+int kgw_sq_user_accept(struct sqlite_store *ss,
+    const struct kgw_user_rec *seen, int64_t step, int64_t now);
+
+/* Security keys (store_sqlite_fido2.c). */
+int kgw_sq_fido2_add(struct kgw_store *s, const char *name,
+    const struct kgw_fido2_rec *rec, const char *op);
+int kgw_sq_fido2_list(struct kgw_store *s, const char *name,
+    struct kgw_fido2_rec *recs, size_t max, size_t *n);
+int kgw_sq_fido2_revoke(struct kgw_store *s, const char *name,
+    const char *label, const char *op);
+int kgw_sq_fido2_accept(struct kgw_store *s, const struct kgw_user_rec *seen,
+    int64_t totp_step, const struct kgw_fido2_rec *key, int64_t sign_count,
+    int64_t now);
 
 /* The connection (store_sqlite_conn.c). */
 int kgw_sq_open(struct sqlite_store *ss, unsigned busy_timeout, int flags);

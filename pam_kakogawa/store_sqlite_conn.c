@@ -56,6 +56,23 @@ static const char *const migrations[] = {
 
 	/* The zones a person is authorised for (kgw_zone_list_normalize). */
 	"ALTER TABLE users ADD COLUMN zones TEXT NOT NULL DEFAULT '';",
+
+	/* Security keys (struct kgw_fido2_rec); they go with their person. */
+	"CREATE TABLE fido2 ("
+	" id INTEGER PRIMARY KEY,"
+	" user TEXT NOT NULL,"
+	" label TEXT NOT NULL,"
+	" cred_id BLOB NOT NULL UNIQUE,"
+	" sealed BLOB NOT NULL,"
+	" aaguid BLOB NOT NULL,"
+	" sign_count INTEGER NOT NULL DEFAULT 0,"
+	" flagged INTEGER NOT NULL DEFAULT 0,"
+	" created INTEGER NOT NULL,"
+	" last_used INTEGER NOT NULL DEFAULT 0,"
+	" UNIQUE (user, label)"
+	") STRICT;"
+	"CREATE TRIGGER users_delete_fido2 AFTER DELETE ON users"
+	" BEGIN DELETE FROM fido2 WHERE user = old.name; END;",
 };
 #define SCHEMA_VERSION ((int64_t)(sizeof(migrations) / sizeof(migrations[0])))
 

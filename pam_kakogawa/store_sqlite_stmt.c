@@ -187,6 +187,9 @@ row_state(sqlite3_stmt *st, struct kgw_user_rec *rec)
 	if (!col_text_min(st, COL_ZONES, 0, rec->zones, sizeof(rec->zones)) ||
 	    !kgw_zone_list_valid(rec->zones))
 		return "zones";
+	if (!kgw_sq_col_int(st, COL_FIDO2, 0, UINT_MAX, &v))
+		return "fido2";
+	rec->fido2_count = (unsigned)v;
 	return NULL;
 }
 
@@ -262,5 +265,35 @@ kgw_sq_row_change(const struct sqlite_store *ss, sqlite3_stmt *st,
 		memset(c, 0, sizeof(*c));
 		return KGW_ERR_STORE;
 	}
+	return KGW_OK;
+}
+
+/* Reads and validates one fido2 row (FIDO2_COLUMNS) of user. */
+int
+kgw_sq_row_fido2(const struct sqlite_store *ss, sqlite3_stmt *st,
+    const char *user, struct kgw_fido2_rec *rec)
+{
+	size_t aaguid_len = 0;
+	int64_t flagged;
+
+	memset(rec, 0, sizeof(*rec));
+	if (!col_text(st, 0, rec->label, sizeof(rec->label)) ||
+	    !kgw_fido2_label_valid(rec->label) ||
+	    !col_blob(st, 1, rec->id, sizeof(rec->id), &rec->id_len) ||
+	    rec->id_len == 0 ||
+	    !col_blob(st, 2, rec->sealed, sizeof(rec->sealed),
+	    &rec->sealed_len) || rec->sealed_len <= KGW_SEAL_OVERHEAD ||
+	    !col_blob(st, 3, rec->aaguid, sizeof(rec->aaguid), &aaguid_len) ||
+	    aaguid_len != KGW_FIDO2_AAGUID_LEN ||
+	    !kgw_sq_col_int(st, 4, 0, UINT32_MAX, &rec->sign_count) ||
+	    !kgw_sq_col_int(st, 5, 0, 1, &flagged) ||
+	    !kgw_sq_col_int(st, 6, 0, INT64_MAX, &rec->created) ||
+	    !kgw_sq_col_int(st, 7, 0, INT64_MAX, &rec->last_used)) {
+		kgw_log_err(ss->base.log, "store fido2 row invalid: path=%s "
+		    "user=%s", ss->path, user);
+		memset(rec, 0, sizeof(*rec));
+		return KGW_ERR_STORE;
+	}
+	rec->flagged = flagged != 0;
 	return KGW_OK;
 }

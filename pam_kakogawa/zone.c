@@ -233,6 +233,32 @@ tty_is_console(const char *tty, bool displays)
 	return tty[n] == '\0' || digits(tty + n + 1, strlen(tty + n + 1));
 }
 
+unsigned
+kgw_zone_needs(const struct kgw_zones *z, const struct kgw_zone_site *site)
+{
+	const struct kgw_zone *hz;
+
+	if (site->host < 0 || (unsigned)site->host >= z->nzones)
+		return 0;
+	hz = &z->zone[site->host];
+	if (site->source != KGW_SOURCE_CONSOLE && hz->remote_factors != 0)
+		return hz->remote_factors;
+	return hz->factors;
+}
+
+/*
+ * A security key answers only the machine it is plugged into: a remote
+ * login that must present one can never succeed, so it is refused before
+ * any question, and the log says which key to set.
+ */
+static int
+remote_key_check(const struct kgw_zones *z, struct kgw_zone_site *site)
+{
+	if (kgw_zone_needs(z, site) & KGW_NEED_FIDO2)
+		return site_deny(site, "fido2_remote");
+	return KGW_OK;
+}
+
 int
 kgw_zone_site(const struct kgw_zones *z, int host, const char *rhost,
     const char *tty, struct kgw_zone_site *site)
@@ -261,9 +287,18 @@ kgw_zone_site(const struct kgw_zones *z, int host, const char *rhost,
 			site->rule = "console";
 			return KGW_OK;
 		}
-		/* No remote host: the terminal must show where from. */
-		return site_deny(site, has_tty ? "tty_not_console" :
-		    "source_unknown");
+		if (!has_tty)
+			return site_deny(site, "source_unknown");
+		/*
+		 * Another terminal (su in a session) shows nothing of where
+		 * the person is, but a zone that requires a security key
+		 * will have them touch one plugged into this machine.
+		 */
+		if (!(hz->factors & KGW_NEED_FIDO2))
+			return site_deny(site, "tty_not_console");
+		site->source = KGW_SOURCE_CONSOLE;
+		site->rule = "local_key";
+		return KGW_OK;
 	}
 	/* An empty PAM_RHOST is set, and says nothing: not an address. */
 	if (!numeric)
@@ -273,14 +308,14 @@ kgw_zone_site(const struct kgw_zones *z, int host, const char *rhost,
 	if (is_gateway(z, host, &addr)) {
 		site->gateway = true;
 		site->rule = "gateway";
-		return KGW_OK;
+		return remote_key_check(z, site);
 	}
 	if (site->source == KGW_ZONE_NONE)
 		return site_deny(site, "source_unknown");
 	if (!(hz->remote_from & (1u << site->source)))
 		return site_deny(site, "cross_zone");
 	site->rule = site->source == host ? "same_zone" : "remote_from";
-	return KGW_OK;
+	return remote_key_check(z, site);
 }
 
 int
@@ -298,7 +333,10 @@ kgw_zone_person(const struct kgw_zones *z, const struct kgw_zone_site *site,
 		*rule = "not_authorised";
 		return KGW_ERR_ZONE;
 	}
-	need = z->zone[site->host].factors;
+	need = kgw_zone_needs(z, site);
+	/* A key answers only the machine it is plugged into. */
+	if (site->source != KGW_SOURCE_CONSOLE)
+		have &= ~(unsigned)KGW_HAVE_FIDO2;
 	*rule = "authorised";
 	if ((need & KGW_NEED_TOTP) && !(have & KGW_HAVE_TOTP))
 		*rule = "no_totp";

@@ -141,8 +141,7 @@ set_gateways(struct kgw_zones *z, unsigned zone, char *v, char *why,
 }
 
 static int
-set_factors(struct kgw_zones *z, unsigned zone, char *v, char *why,
-    size_t whylen)
+parse_factors(char *v, unsigned *out, char *why, size_t whylen)
 {
 	static const struct {
 		const char *name;
@@ -174,7 +173,34 @@ set_factors(struct kgw_zones *z, unsigned zone, char *v, char *why,
 	if (!(mask & KGW_NEED_PASSWORD) || !(mask & KGW_NEED_SECOND))
 		return WHY("factors must include password and a second factor "
 		    "(totp, fido2 or token)");
-	z->zone[zone].factors = mask;
+	*out = mask;
+	return KGW_OK;
+}
+
+static int
+set_factors(struct kgw_zones *z, unsigned zone, char *v, char *why,
+    size_t whylen)
+{
+	return parse_factors(v, &z->zone[zone].factors, why, whylen);
+}
+
+/* SSH cannot reach a key on the client: remote logins may ask for TOTP. */
+static int
+set_remote_factors(struct kgw_zones *z, unsigned zone, char *v, char *why,
+    size_t whylen)
+{
+	return parse_factors(v, &z->zone[zone].remote_factors, why, whylen);
+}
+
+static int
+set_uv(struct kgw_zones *z, unsigned zone, char *v, char *why, size_t whylen)
+{
+	if (strcmp(v, "yes") == 0)
+		z->zone[zone].uv = true;
+	else if (strcmp(v, "no") == 0)
+		z->zone[zone].uv = false;
+	else
+		return WHY("user_verification must be yes or no");
 	return KGW_OK;
 }
 
@@ -235,6 +261,8 @@ static const struct {
 	{ "factors", set_factors, false },
 	{ "remote_from", set_remote_from, false },
 	{ "console_only", set_console_only, false },
+	{ "remote_factors", set_remote_factors, false },
+	{ "user_verification", set_uv, false },
 };
 
 int
@@ -302,21 +330,33 @@ format_ranges(const struct kgw_zone_range *list, unsigned n, unsigned zone,
 	return on_line == 0 ? KGW_OK : append(out, outlen, len, "\n");
 }
 
+/* "key = totp password\n", as the factors key reads it back. */
+static int
+format_factors(const char *key, unsigned mask, char *out, size_t outlen,
+    size_t *len)
+{
+	char factors[64];
+	size_t j;
+
+	if (kgw_zone_factors_format(mask, factors, sizeof(factors)) != KGW_OK)
+		return KGW_ERR_INVALID;
+	for (j = 0; factors[j] != '\0'; j++)
+		if (factors[j] == '+')
+			factors[j] = ' ';
+	if (append(out, outlen, len, key) != KGW_OK ||
+	    append(out, outlen, len, " = ") != KGW_OK ||
+	    append(out, outlen, len, factors) != KGW_OK)
+		return KGW_ERR_INVALID;
+	return append(out, outlen, len, "\n");
+}
+
 static int
 format_zone(const struct kgw_zones *z, unsigned i, char *out, size_t outlen,
     size_t *len)
 {
 	const struct kgw_zone *zone = &z->zone[i];
-	char factors[64];
 	unsigned j;
-	int r;
 
-	if ((r = kgw_zone_factors_format(zone->factors, factors,
-	    sizeof(factors))) != KGW_OK)
-		return r;
-	for (j = 0; factors[j] != '\0'; j++)
-		if (factors[j] == '+')
-			factors[j] = ' ';
 	if (append(out, outlen, len, "\n[zone ") != KGW_OK ||
 	    append(out, outlen, len, zone->name) != KGW_OK ||
 	    append(out, outlen, len, "]\n") != KGW_OK ||
@@ -324,9 +364,12 @@ format_zone(const struct kgw_zones *z, unsigned i, char *out, size_t outlen,
 	    outlen, len) != KGW_OK ||
 	    format_ranges(z->gateway, z->ngateways, i, "gateways = ", out,
 	    outlen, len) != KGW_OK ||
-	    append(out, outlen, len, "factors = ") != KGW_OK ||
-	    append(out, outlen, len, factors) != KGW_OK ||
-	    append(out, outlen, len, "\nremote_from =") != KGW_OK)
+	    format_factors("factors", zone->factors, out, outlen, len) !=
+	    KGW_OK || (zone->remote_factors != 0 &&
+	    format_factors("remote_factors", zone->remote_factors, out,
+	    outlen, len) != KGW_OK) || (zone->uv && append(out, outlen, len,
+	    "user_verification = yes\n") != KGW_OK) ||
+	    append(out, outlen, len, "remote_from =") != KGW_OK)
 		return KGW_ERR_INVALID;
 	for (j = 0; j < z->nzones; j++)
 		if ((zone->remote_from & (1u << j)) &&

@@ -426,10 +426,21 @@ h_deploy_free(struct h_deploy *d)
 
 /* ---- the CLI ------------------------------------------------------------ */
 
+static char cli_preload[H_PATH_MAX];
+
+void
+h_cli_preload(const char *path)
+{
+	(void)snprintf(cli_preload, sizeof(cli_preload), "%s",
+	    path != NULL ? path : "");
+}
+
 static void
 child_exec(char **argv, int in_fd, int out_fd)
 {
 	if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0)
+		_exit(126);
+	if (cli_preload[0] != '\0' && setenv("LD_PRELOAD", cli_preload, 1) != 0)
 		_exit(126);
 	execv(argv[0], argv);
 	_exit(127);
@@ -860,6 +871,51 @@ h_decision(const struct h_login *l, const char *phase, char *buf,
 	memcpy(buf, p, n);
 	buf[n] = '\0';
 	return buf;
+}
+
+void
+h_expect_line(const struct h_login *l, const char *phase, const char *want)
+{
+	char line[1024], field[128];
+	const char *dec = h_decision(l, phase, line, sizeof(line));
+	const char *p = want;
+	size_t n;
+
+	ck_assert_msg(dec != NULL, "no %s decision; log:\n%s", phase, l->log);
+	while (*p != '\0') {
+		n = strcspn(p, " ");
+		ck_assert(n + 2 < sizeof(field));
+		field[0] = ' ';
+		memcpy(field + 1, p, n);
+		field[n + 1] = '\0';
+		ck_assert_msg(strstr(dec, field) != NULL, "want \"%s\" in %s "
+		    "line: %s", field + 1, phase, dec);
+		p += n + (p[n] == ' ');
+	}
+}
+
+size_t
+h_questions(const struct h_login *l)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < l->nprompts; i++)
+		if (l->prompts[i].style == PAM_PROMPT_ECHO_OFF ||
+		    l->prompts[i].style == PAM_PROMPT_ECHO_ON)
+			n++;
+	return n;
+}
+
+bool
+h_told(const struct h_login *l, int style, const char *needle)
+{
+	size_t i;
+
+	for (i = 0; i < l->nprompts; i++)
+		if (l->prompts[i].style == style &&
+		    strstr(l->prompts[i].text, needle) != NULL)
+			return true;
+	return false;
 }
 
 size_t

@@ -124,6 +124,12 @@ void h_service(const struct h_deploy *d, const char *pre,
 int h_cli(const struct h_deploy *d, const char *input, char *out,
     size_t outlen, const char *arg, ...) __attribute__((sentinel));
 
+/*
+ * A library the CLI runs with (LD_PRELOAD, the CLI only: the test program
+ * links what it needs); NULL or "" for none.
+ */
+void h_cli_preload(const char *path);
+
 /* Fills u with name, a random password and a random 20-byte secret. */
 void h_user_make(struct h_user *u, const char *name);
 /* Enrols u: add (zone H_ZONE), passwd (password on stdin), totp (secret on stdin). */
@@ -149,6 +155,13 @@ const char *h_set_items_module(void);
 /* The decision line of a phase ("auth", "account") in l->log, or NULL. */
 const char *h_decision(const struct h_login *l, const char *phase,
     char *buf, size_t buflen);
+/* The phase's decision line has every field=value in want (space-separated). */
+void h_expect_line(const struct h_login *l, const char *phase,
+    const char *want);
+/* How many questions (prompts asking for an answer) l was asked. */
+size_t h_questions(const struct h_login *l);
+/* True when l got a message of style (PAM_ERROR_MSG...) containing needle. */
+bool h_told(const struct h_login *l, int style, const char *needle);
 /* How many times needle occurs in haystack. */
 size_t h_count(const char *haystack, const char *needle);
 /* True when both logins saw the same prompts (style and text). */

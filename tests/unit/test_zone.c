@@ -57,7 +57,8 @@ static const char city_conf[] =
 	"[zone mynumber]\n"
 	"networks = 10.1.0.0/16, 2001:db8:1::/48\n"
 	"factors = password fido2\n"
-	"# remote_from: the zone itself, by default\n"
+	"remote_factors = password token\n"	/* SSH reaches no key */
+	"user_verification = yes\n"
 	"\n"
 	"[zone lgwan]\n"
 	"networks = 10.2.0.0/16\n"
@@ -124,15 +125,21 @@ static const struct decision decisions[] = {
 	    KGW_ERR_ZONE, "source_unknown", "source_unknown", "unknown", false },
 	/* A terminal that is not this machine's console (su in a remote
 	 * session, a serial line) does not say where from either. */
+	{ "lgwan", NULL, "/dev/pts/0", "lgwan", PW | TOTP,
+	    KGW_ERR_ZONE, "tty_not_console", "tty_not_console", "unknown",
+	    false },
+	{ "lgwan", NULL, "ttyS0", "lgwan", PW | TOTP,
+	    KGW_ERR_ZONE, "tty_not_console", "tty_not_console", "unknown",
+	    false },
+	{ "internet", NULL, "ssh", "internet", PW | TOTP | FIDO,
+	    KGW_ERR_ZONE, "tty_not_console", "tty_not_console", "unknown",
+	    false },
+	/* Unless the zone requires a key: touching one plugged into this
+	 * machine shows where the person is. */
 	{ "mynumber", NULL, "/dev/pts/0", "mynumber", PW | FIDO,
-	    KGW_ERR_ZONE, "tty_not_console", "tty_not_console", "unknown",
-	    false },
-	{ "mynumber", NULL, "ttyS0", "mynumber", PW | FIDO,
-	    KGW_ERR_ZONE, "tty_not_console", "tty_not_console", "unknown",
-	    false },
-	{ "mynumber", NULL, "ssh", "mynumber", PW | FIDO,
-	    KGW_ERR_ZONE, "tty_not_console", "tty_not_console", "unknown",
-	    false },
+	    KGW_OK, "authorised", "local_key", "console", false },
+	{ "mynumber", NULL, "ttyS0", "mynumber", PW | TOTP,
+	    KGW_ERR_NO_FACTOR, "no_fido2", "local_key", "console", false },
 	/* An empty remote host is set, and is no address. */
 	{ "mynumber", "", "tty1", "mynumber", PW | FIDO,
 	    KGW_ERR_ZONE, "rhost_not_address", "rhost_not_address", "unknown",
@@ -141,17 +148,20 @@ static const struct decision decisions[] = {
 	    KGW_ERR_ZONE, "rhost_not_address", "rhost_not_address", "unknown",
 	    false },
 	/* Same zone, by default and as listed, IPv4 and IPv6. */
-	{ "mynumber", "10.1.2.3", "ssh", "mynumber", PW | FIDO,
+	{ "mynumber", "10.1.2.3", "ssh", "mynumber", PW | TOTP | FIDO,
 	    KGW_OK, "authorised", "same_zone", "mynumber", false },
-	{ "mynumber", "2001:db8:1::5", "ssh", "mynumber", PW | FIDO,
+	{ "mynumber", "2001:db8:1::5", "ssh", "mynumber", PW | TOTP,
 	    KGW_OK, "authorised", "same_zone", "mynumber", false },
 	{ "lgwan", "10.2.255.255", NULL, "lgwan", PW | TOTP,
 	    KGW_OK, "authorised", "same_zone", "lgwan", false },
 	{ "internet", "2001:db8:3::1", "ssh", "internet", PW | TOTP,
 	    KGW_OK, "authorised", "same_zone", "internet", false },
 	/* The mapped form of an address is the address. */
-	{ "mynumber", "::ffff:10.1.2.3", "ssh", "mynumber", PW | FIDO,
+	{ "mynumber", "::ffff:10.1.2.3", "ssh", "mynumber", PW | TOTP,
 	    KGW_OK, "authorised", "same_zone", "mynumber", false },
+	/* From afar a key cannot be shown: it is no token there. */
+	{ "mynumber", "10.1.2.3", "ssh", "mynumber", PW | FIDO,
+	    KGW_ERR_NO_FACTOR, "no_token", "same_zone", "mynumber", false },
 	{ "lgwan", "::ffff:10.3.0.50", "ssh", "lgwan", PW | TOTP,
 	    KGW_OK, "authorised", "gateway", "internet", true },
 	/* Across zones: only what remote_from lists. */
@@ -165,7 +175,7 @@ static const struct decision decisions[] = {
 	    KGW_ERR_ZONE, "cross_zone", "cross_zone", "mynumber", false },
 	{ "internet", "10.2.3.4", "ssh", "internet", PW | TOTP,
 	    KGW_OK, "authorised", "remote_from", "lgwan", false },
-	{ "internet", "::ffff:10.2.3.4", "ssh", "internet", PW | FIDO,
+	{ "internet", "::ffff:10.2.3.4", "ssh", "internet", PW | TOTP | FIDO,
 	    KGW_OK, "authorised", "remote_from", "lgwan", false },
 	/* A gateway admits into the zone that lists it, and no other. */
 	{ "lgwan", "10.3.0.50", "ssh", "lgwan", PW | TOTP,
@@ -242,8 +252,13 @@ static const struct decision decisions[] = {
 	{ "internet", "10.2.3.4", "ssh", "internet,lgwan,mynumber", PW | TOTP,
 	    KGW_OK, "authorised", "remote_from", "lgwan", false },
 	/* And enrolled in the second factors the zone requires. */
+	{ "mynumber", NULL, "tty1", "mynumber", PW | TOTP,
+	    KGW_ERR_NO_FACTOR, "no_fido2", "console", "console", false },
+	/* From a remote host, mynumber asks for remote_factors: any token. */
 	{ "mynumber", "10.1.2.3", "ssh", "mynumber", PW | TOTP,
-	    KGW_ERR_NO_FACTOR, "no_fido2", "same_zone", "mynumber", false },
+	    KGW_OK, "authorised", "same_zone", "mynumber", false },
+	{ "mynumber", "10.1.2.3", "ssh", "mynumber", PW,
+	    KGW_ERR_NO_FACTOR, "no_token", "same_zone", "mynumber", false },
 	{ "lgwan", "10.2.0.1", "ssh", "lgwan", PW | FIDO,
 	    KGW_ERR_NO_FACTOR, "no_totp", "same_zone", "lgwan", false },
 	{ "internet", "10.3.0.1", "ssh", "internet", PW,
@@ -251,7 +266,9 @@ static const struct decision decisions[] = {
 	{ "internet", "10.3.0.1", "ssh", "internet", 0,
 	    KGW_ERR_NO_FACTOR, "no_token", "same_zone", "internet", false },
 	{ "internet", "10.3.0.1", "ssh", "internet", PW | FIDO,
-	    KGW_OK, "authorised", "same_zone", "internet", false },
+	    KGW_ERR_NO_FACTOR, "no_token", "same_zone", "internet", false },
+	{ "internet", NULL, "tty1", "internet", PW | FIDO,
+	    KGW_OK, "authorised", "console", "console", false },
 	{ "vault", NULL, "tty1", "vault", PW | TOTP,
 	    KGW_ERR_NO_FACTOR, "no_fido2", "console", "console", false },
 	{ "vault", NULL, "tty1", "vault", PW | FIDO,
@@ -359,7 +376,7 @@ START_TEST(test_console_terminal)
 		z->console_displays = displays;
 		console = terminals[_i].console == YES ||
 		    (displays && terminals[_i].console == DISPLAY);
-		r = kgw_zone_site(z, zone_index("mynumber"), NULL,
+		r = kgw_zone_site(z, zone_index("lgwan"), NULL,
 		    terminals[_i].tty, &site);
 		ck_assert_msg((r == KGW_OK) == console, "%s (displays %d): %s",
 		    terminals[_i].tty, displays, site.rule);
@@ -382,7 +399,7 @@ START_TEST(test_tty_overlong)
 	memset(tty, '1', sizeof(tty) - 1);
 	memcpy(tty, "tty", 3);
 	tty[sizeof(tty) - 1] = '\0';
-	ck_assert_int_eq(kgw_zone_site(&city.zones, zone_index("mynumber"),
+	ck_assert_int_eq(kgw_zone_site(&city.zones, zone_index("lgwan"),
 	    NULL, tty, &site), KGW_ERR_ZONE);
 	ck_assert_str_eq(site.rule, "tty_not_console");
 }
@@ -415,6 +432,11 @@ START_TEST(test_city_parsed)
 
 	ck_assert_uint_eq(z->zone[my].factors,
 	    KGW_NEED_PASSWORD | KGW_NEED_FIDO2);
+	ck_assert_uint_eq(z->zone[my].remote_factors,
+	    KGW_NEED_PASSWORD | KGW_NEED_TOKEN);
+	ck_assert(z->zone[my].uv);
+	ck_assert(!z->zone[lg].uv);
+	ck_assert_uint_eq(z->zone[lg].remote_factors, 0);
 	ck_assert_uint_eq(z->zone[in].factors,
 	    KGW_NEED_PASSWORD | KGW_NEED_TOKEN);
 	ck_assert_uint_eq(z->zone[my].remote_from, 1u << my);
@@ -424,6 +446,45 @@ START_TEST(test_city_parsed)
 	ck_assert_uint_eq(z->nnetworks, 6);
 	ck_assert_uint_eq(z->ngateways, 3);
 	ck_assert_int_eq(z->host_zone, KGW_ZONE_NONE);
+}
+END_TEST
+
+/*
+ * A zone whose remote logins would need a key refuses them before any
+ * question: SSH cannot reach a key on the client.
+ */
+START_TEST(test_fido2_remote)
+{
+	struct kgw_zone_site site;
+	struct kgw_conf c;
+	const char *rule;
+
+	parse_ok("[zone lab]\nnetworks = 10.5.0.0/16\n"
+	    "gateways = 10.6.0.1\nfactors = password fido2\n", &c);
+	ck_assert_int_eq(kgw_zone_site(&c.zones, 0, "10.5.0.9", "ssh", &site),
+	    KGW_ERR_ZONE);
+	ck_assert_str_eq(site.rule, "fido2_remote");
+	ck_assert_str_eq(kgw_zone_label(&c.zones, site.source), "lab");
+	ck_assert_int_eq(kgw_zone_site(&c.zones, 0, "10.6.0.1", "ssh", &site),
+	    KGW_ERR_ZONE);
+	ck_assert_str_eq(site.rule, "fido2_remote");
+	/* At the console the key is asked for. */
+	ck_assert_int_eq(kgw_zone_site(&c.zones, 0, NULL, "tty1", &site),
+	    KGW_OK);
+	ck_assert_uint_eq(kgw_zone_needs(&c.zones, &site),
+	    KGW_NEED_PASSWORD | KGW_NEED_FIDO2);
+	ck_assert_int_eq(kgw_zone_person(&c.zones, &site, "lab", PW | TOTP,
+	    &rule), KGW_ERR_NO_FACTOR);
+	ck_assert_str_eq(rule, "no_fido2");
+	/* remote_factors = password totp lets SSH in with a code. */
+	parse_ok("[zone lab]\nnetworks = 10.5.0.0/16\n"
+	    "factors = password fido2\nremote_factors = totp password\n", &c);
+	ck_assert_int_eq(kgw_zone_site(&c.zones, 0, "10.5.0.9", "ssh", &site),
+	    KGW_OK);
+	ck_assert_uint_eq(kgw_zone_needs(&c.zones, &site),
+	    KGW_NEED_PASSWORD | KGW_NEED_TOTP);
+	ck_assert_int_eq(kgw_zone_person(&c.zones, &site, "lab", PW | TOTP,
+	    &rule), KGW_OK);
 }
 END_TEST
 
@@ -492,6 +553,14 @@ static const struct conf_error conf_errors[] = {
 	{ "[zone a]\ngateways = ::ffff:10.0.0.0/119\n", 2, "holds more" },
 	{ "console_displays = maybe\n[zone a]\n", 1,
 	    "console_displays must be yes or no" },
+	{ "[zone a]\nuser_verification = always\n", 2,
+	    "user_verification must be yes or no" },
+	{ "[zone a]\nremote_factors = totp\n", 2,
+	    "factors must include password and a second factor" },
+	{ "[zone a]\nremote_factors = password sms\n", 2,
+	    "unknown factor \"sms\"" },
+	{ "[zone a]\nremote_factors = password totp\n"
+	    "remote_factors = password totp\n", 3, "key set twice" },
 	/* A zone a rule names must exist. */
 	{ "[zone a]\nremote_from = a b\n", 2,
 	    "unknown zone \"b\" in remote_from" },
@@ -1002,6 +1071,9 @@ assert_zones_same(const struct kgw_zones *a, const struct kgw_zones *b)
 		ck_assert_uint_eq(a->zone[i].remote_from, b->zone[i].remote_from);
 		ck_assert_int_eq(a->zone[i].console_only,
 		    b->zone[i].console_only);
+		ck_assert_uint_eq(a->zone[i].remote_factors,
+		    b->zone[i].remote_factors);
+		ck_assert_int_eq(a->zone[i].uv, b->zone[i].uv);
 	}
 	ck_assert_uint_eq(a->nnetworks, b->nnetworks);
 	for (i = 0; i < a->nnetworks; i++)
@@ -1084,6 +1156,7 @@ zone_suite(void)
 	tcase_add_test(tc, test_tty_overlong);
 	tcase_add_test(tc, test_find_and_label);
 	tcase_add_test(tc, test_city_parsed);
+	tcase_add_test(tc, test_fido2_remote);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("conf");

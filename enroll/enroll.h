@@ -143,6 +143,7 @@ int cmd_enable(struct enroll *e, int argc, char **argv);
 int cmd_delete(struct enroll *e, int argc, char **argv);
 int cmd_revoke(struct enroll *e, int argc, char **argv);
 int cmd_fido2(struct enroll *e, int argc, char **argv);
+int cmd_audit(struct enroll *e, int argc, char **argv);
 int cmd_zones(struct enroll *e, int argc, char **argv);
 int cmd_zone_check(struct enroll *e, int argc, char **argv);
 int cmd_import(struct enroll *e, int argc, char **argv);

@@ -36,6 +36,7 @@ static const struct command {
 	{ "zones", cmd_zones },
 	{ "zone-check", cmd_zone_check },
 	{ "import", cmd_import },
+	{ "audit", cmd_audit },
 	{ "help", cmd_help },
 };
 
@@ -78,6 +79,10 @@ enroll_help(FILE *out)
 "  import FILE.csv [--dry-run]\n"
 "                        apply a personnel transfer file (adds, zone\n"
 "                        changes, disables, deletes) in one transaction\n"
+"  audit verify          check the audit trail: every record's MAC, none\n"
+"                        missing, moved or added (exit 1 if tampered)\n"
+"  audit export [--format csv|json] [--since DATE] [--until DATE]\n"
+"                        the audit records (DATE: YYYY-MM-DD, UTC)\n"
 "  help                  show this help\n"
 "\n"
 "Options:\n"

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "enroll.h"
 #include "kgw_err.h"
@@ -186,6 +187,25 @@ enroll_config_path(struct enroll *e)
 }
 
 /* Configuration, store and operator name; any failure ends the run. */
+/* Every change the tool makes goes into the audit trail, keyed. */
+static void
+audit_arm(struct enroll *e)
+{
+	char host[KGW_AUDIT_FIELD_MAX + 1] = "unknown";
+	struct kgw_key key;
+	int r;
+
+	if ((r = kgw_key_load(&e->log, e->conf.key, &key)) != KGW_OK)
+		enroll_die("cannot read the key file %s: %s", e->conf.key,
+		    kgw_strerror(r));
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		(void)snprintf(host, sizeof(host), "unknown");
+	r = kgw_store_audit_init(e->store, &key, host);
+	kgw_key_wipe(&key);
+	if (r != KGW_OK)
+		enroll_die("cannot arm the audit trail: %s", kgw_strerror(r));
+}
+
 void
 enroll_open(struct enroll *e)
 {
@@ -202,6 +222,7 @@ enroll_open(struct enroll *e)
 	if ((r = kgw_store_open(&e->log, &e->conf, 0, &e->store)) != KGW_OK)
 		enroll_die("cannot open store %s: %s", e->conf.store,
 		    kgw_strerror(r));
+	audit_arm(e);
 	operator_name(e->operator_name, sizeof(e->operator_name));
 }
 

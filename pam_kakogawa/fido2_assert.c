@@ -6,6 +6,7 @@
  */
 #include <config.h>
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -18,6 +19,7 @@
 #include "kgw_fido2.h"
 
 #define CHALLENGE_LEN 32
+#define PIN_MIN 4	/* CTAP2: a PIN has at least 4 code points */
 
 /* What the request asks of the key; pin is set when it verifies by PIN. */
 struct ask {
@@ -69,12 +71,13 @@ dev_open(const struct kgw_log *log, const char *path, unsigned touch_ms,
 	*out = NULL;
 	if ((dev = fido_dev_new()) == NULL)
 		return KGW_ERR_NOMEM;
+	/* Before the open: its handshake must not wait for ever either. */
+	(void)fido_dev_set_timeout(dev, (int)touch_ms);
 	if ((rc = fido_dev_open(dev, path)) != FIDO_OK) {
 		kgw_log_err(log, "fido2: opening %s: %s", path, fido_strerr(rc));
 		fido_dev_free(&dev);
 		return KGW_ERR_FIDO2;
 	}
-	(void)fido_dev_set_timeout(dev, (int)touch_ms);
 	*out = dev;
 	return KGW_OK;
 }
@@ -130,6 +133,13 @@ ask_prepare(const struct kgw_log *log, const struct kgw_fido2_opts *o,
 	if (ui == NULL || ui->pin == NULL ||
 	    ui->pin(ui->arg, ask->pin, sizeof(ask->pin)) != KGW_OK)
 		return KGW_ERR_CONV;
+	/* Too short to be a PIN: refused here, not a retry used up. */
+	if (strlen(ask->pin) < PIN_MIN) {
+		explicit_bzero(ask->pin, sizeof(ask->pin));
+		kgw_log_info(log, "fido2: a PIN shorter than %d bytes: refused",
+		    PIN_MIN);
+		return KGW_ERR_DENIED;
+	}
 	ask->use_pin = true;
 	return KGW_OK;
 }
@@ -186,6 +196,11 @@ signer(const fido_assert_t *a, const struct kgw_fido2_cred *creds,
 	const unsigned char *id = fido_assert_id_ptr(a, 0);
 	size_t len = fido_assert_id_len(a, 0), i;
 
+	/* CTAP2 lets a key leave the id out when only one was allowed. */
+	if ((id == NULL || len == 0) && ncreds == 1) {
+		*which = 0;
+		return KGW_OK;
+	}
 	for (i = 0; id != NULL && i < ncreds; i++)
 		if (creds[i].id_len == len && memcmp(creds[i].id, id, len) == 0) {
 			*which = i;
@@ -296,4 +311,21 @@ kgw_fido2_assert(const struct kgw_log *log, const struct kgw_fido2_opts *o,
 		kgw_log_info(log, "fido2: no key plugged in holds a credential "
 		    "of this person");
 	return r;
+}
+
+void
+kgw_fido2_decoy(const struct kgw_log *log, const struct kgw_fido2_opts *o,
+    const struct kgw_fido2_ui *ui)
+{
+	struct kgw_fido2_verdict v;
+	struct kgw_fido2_cred *fake;
+
+	if ((fake = calloc(1, sizeof(*fake))) == NULL)
+		return;
+	fake->alg = KGW_FIDO2_ES256;
+	fake->id_len = 32;
+	fake->pk_len = 64;
+	if (kgw_random(fake->id, fake->id_len) == KGW_OK)
+		(void)kgw_fido2_assert(log, o, fake, 1, ui, &v);
+	free(fake);
 }

@@ -29,6 +29,14 @@ now_ms(void)
 }
 
 static void
+sleep_ms(size_t ms)
+{
+	struct timespec ts = { 0, (long)(ms % 1000) * 1000000 };
+
+	(void)nanosleep(&ts, NULL);
+}
+
+static void
 devs_close(fido_dev_t **dev, size_t n)
 {
 	size_t i;
@@ -58,7 +66,11 @@ touched(const struct kgw_log *log, fido_dev_t **dev, size_t n,
 	while (now_ms() < deadline) {
 		for (i = 0; i < n; i++) {
 			if (fido_dev_get_touch_status(dev[i], &done,
-			    TOUCH_POLL_MS / (int)n) != FIDO_OK || !done)
+			    TOUCH_POLL_MS / (int)n) != FIDO_OK) {
+				sleep_ms(TOUCH_POLL_MS / n);	/* unplugged */
+				continue;
+			}
+			if (!done)
 				continue;
 			*which = i;
 			for (i = 0; i < n; i++)
@@ -75,7 +87,7 @@ touched(const struct kgw_log *log, fido_dev_t **dev, size_t n,
 /* Opens the keys plugged in; one that fails is left out, as at login. */
 static int
 devs_open(const struct kgw_log *log, const struct kgw_fido2_devs *d,
-    fido_dev_t **dev, size_t *map, size_t *n)
+    unsigned touch_ms, fido_dev_t **dev, size_t *map, size_t *n)
 {
 	size_t i;
 	int rc;
@@ -84,6 +96,7 @@ devs_open(const struct kgw_log *log, const struct kgw_fido2_devs *d,
 	for (i = 0; i < d->n; i++) {
 		if ((dev[*n] = fido_dev_new()) == NULL)
 			return KGW_ERR_NOMEM;
+		(void)fido_dev_set_timeout(dev[*n], (int)touch_ms);
 		if ((rc = fido_dev_open(dev[*n], d->path[i])) != FIDO_OK) {
 			kgw_log_err(log, "fido2: opening %s: %s: left out",
 			    d->path[i], fido_strerr(rc));
@@ -109,7 +122,7 @@ dev_choose(const struct kgw_log *log, const struct kgw_fido2_opts *o,
 	*out = NULL;
 	if ((r = kgw_fido2_devs_wait(log, o, ui, &d)) != KGW_OK)
 		return r;
-	if ((r = devs_open(log, &d, dev, map, &n)) != KGW_OK)
+	if ((r = devs_open(log, &d, o->touch_ms, dev, map, &n)) != KGW_OK)
 		goto fail;
 	if (n > 1) {
 		if (ui != NULL && ui->touch != NULL)

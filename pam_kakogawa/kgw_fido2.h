@@ -77,6 +77,15 @@ int kgw_fido2_assert(const struct kgw_log *log, const struct kgw_fido2_opts *o,
     const struct kgw_fido2_cred *creds, size_t ncreds,
     const struct kgw_fido2_ui *ui, struct kgw_fido2_verdict *v);
 
+/*
+ * The same conversation as kgw_fido2_assert, for someone with no key to
+ * ask for: the key plugged in is asked about a credential that exists
+ * nowhere (a PIN asked, if the key would ask one), so that the prompts do
+ * not tell who has a key enrolled.
+ */
+void kgw_fido2_decoy(const struct kgw_log *log, const struct kgw_fido2_opts *o,
+    const struct kgw_fido2_ui *ui);
+
 /* A credential made at enrolment. */
 struct kgw_fido2_new {
 	struct kgw_fido2_cred cred;

@@ -35,6 +35,12 @@ struct kgw_login {
 	unsigned presented;	/* KGW_HAVE_* of the factors checked */
 	const char *reason;	/* log token of the verdict, set by finish */
 	const char *rule;	/* log token of the zone rule that decided */
+	/* Where from, for the audit record (login_audit.c). */
+	char host[KGW_AUDIT_FIELD_MAX + 1];
+	char service[KGW_AUDIT_FIELD_MAX + 1];
+	char rhost[KGW_AUDIT_FIELD_MAX + 1];
+	char tty[KGW_AUDIT_FIELD_MAX + 1];
+	bool recorded;		/* the decision is in the audit trail */
 };
 
 /*
@@ -83,8 +89,9 @@ void kgw_login_fido2(struct kgw_login *l, const struct kgw_fido2_ui *ui);
 
 /*
  * True when the key step failed for want of a key (none plugged in, none
- * holding the person's credentials, no touch in time, a key failing): a
- * code may stand in (KGW_STEP_FALLBACK).
+ * holding the person's credentials, no touch in time, a key failing, a
+ * key that cannot verify the user): a code may stand in
+ * (KGW_STEP_FALLBACK).
  */
 bool kgw_login_fido2_missing(const struct kgw_login *l);
 
@@ -116,6 +123,25 @@ void kgw_login_abandon(struct kgw_login *l, bool password_tried, time_t now);
  * not go through our auth, such as SSH public-key logins.
  */
 int kgw_login_account(struct kgw_login *l, time_t now);
+
+/*
+ * The audit trail (login_audit.c). kgw_login_service names the PAM
+ * service; kgw_login_site keeps rhost and tty. finish and abandon record
+ * their decision with the state it changes; kgw_login_record records one
+ * that changed nothing else (a refusal before any question, the account
+ * phase), once: KGW_OK when it is (or already was) recorded, an error
+ * when it cannot be (the store or the key could not be opened: the log
+ * line is then the only trace); an allow that cannot be recorded must be
+ * refused.
+ */
+void kgw_login_service(struct kgw_login *l, const char *service);
+int kgw_login_record(struct kgw_login *l, const char *phase, int rc,
+    time_t now);
+/* The record of this login's decision, as it stands. */
+void kgw_login_audit_fill(const struct kgw_login *l, const char *phase,
+    int rc, time_t now, struct kgw_audit_rec *a);
+/* The factors presented ("password,totp"), "-" for none. */
+void kgw_login_factors(const struct kgw_login *l, char *out, size_t outlen);
 
 /* Wipes secrets and closes the store. Safe after a failed begin. */
 void kgw_login_end(struct kgw_login *l);

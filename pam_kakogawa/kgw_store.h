@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kgw_audit.h"
 #include "kgw_conf.h"
 #include "kgw_crypto.h"
 #include "kgw_fido2.h"
@@ -94,6 +95,15 @@ int kgw_store_open(const struct kgw_log *log, const struct kgw_conf *conf,
 /* Closes and NULLs *store; NULL is fine. */
 void kgw_store_close(struct kgw_store **store);
 
+/*
+ * Arms the audit trail: the key file (its MAC half keys the chain) and
+ * this host's name, for the records the store writes itself (helpdesk
+ * changes). Until then every write is refused (KGW_ERR_INTERNAL): no
+ * change goes unaudited.
+ */
+int kgw_store_audit_init(struct kgw_store *s, const struct kgw_key *key,
+    const char *host);
+
 /* KGW_ERR_NOT_FOUND when name is not enrolled. */
 int kgw_store_get_user(struct kgw_store *s, const char *name,
     struct kgw_user_rec *rec);
@@ -117,9 +127,11 @@ bool kgw_user_locked(const struct kgw_user_rec *rec, int64_t now);
  * new count and whether the user is now locked.
  */
 int kgw_store_totp_accept(struct kgw_store *s,
-    const struct kgw_user_rec *seen, int64_t step, int64_t now);
+    const struct kgw_user_rec *seen, int64_t step, int64_t now,
+    const struct kgw_audit_rec *audit);
 int kgw_store_fail_record(struct kgw_store *s, const char *name, int64_t now,
-    unsigned attempts, unsigned lock_seconds, unsigned *count, bool *locked);
+    unsigned attempts, unsigned lock_seconds, unsigned *count, bool *locked,
+    const struct kgw_audit_rec *audit);
 
 /*
  * Helpdesk changes: each also records who made it, in the same transaction.
@@ -169,7 +181,23 @@ int kgw_store_fido2_revoke(struct kgw_store *s, const char *name,
  */
 int kgw_store_fido2_accept(struct kgw_store *s,
     const struct kgw_user_rec *seen, int64_t totp_step,
-    const struct kgw_fido2_rec *key, int64_t sign_count, int64_t now);
+    const struct kgw_fido2_rec *key, int64_t sign_count, int64_t now,
+    const struct kgw_audit_rec *audit);
+
+/*
+ * The audit trail. Each login commit above takes the record of its
+ * decision and writes it in the same transaction as the state it changes
+ * (its seq and MAC are the store's to fill); a helpdesk change writes its
+ * own. audit_add records a decision that changes nothing else (a zone
+ * refusal, an unknown user). audit_head reads the chain's end (*present
+ * false before the first record); audit_list calls cb for the records
+ * from seq from on, in order, as stored: verification is the caller's.
+ */
+int kgw_store_audit_add(struct kgw_store *s, const struct kgw_audit_rec *r);
+int kgw_store_audit_head(struct kgw_store *s, struct kgw_audit_head *h,
+    bool *present);
+int kgw_store_audit_list(struct kgw_store *s, int64_t from,
+    int (*cb)(void *arg, const struct kgw_audit_rec *r), void *arg);
 
 /*
  * A batch: the helpdesk changes made between begin and end are one

@@ -114,8 +114,8 @@ int kgw_zone_host(const struct kgw_zones *z, const struct kgw_log *log,
  * (NULL: unset), tty is PAM_TTY. No remote host and a console terminal
  * (console, ttyN; a local X display ":N" when z->console_displays) is a
  * console login. Any other terminal without a remote host (su in a
- * session) is refused, unless the zone requires a security key, whose
- * touch shows the person is at this machine (rule local_key). A remote
+ * session) is refused, unless the zone takes no remote login and requires
+ * a security key plugged into this machine (rule local_key). A remote
  * host must be a numeric address in a zone whose logins the host's zone
  * accepts, or one of its gateways; a host name (or "") is never resolved
  * and is refused.

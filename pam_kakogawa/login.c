@@ -8,7 +8,9 @@
  */
 #include <config.h>
 
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -43,6 +45,10 @@ kgw_login_begin(struct kgw_login *l, const struct kgw_log *log,
 	l->key_loaded = true;
 	if ((r = kgw_store_open(log, &l->conf, 0, &l->store)) != KGW_OK)
 		return r;
+	if (gethostname(l->host, sizeof(l->host) - 1) != 0)
+		(void)snprintf(l->host, sizeof(l->host), "unknown");
+	if ((r = kgw_store_audit_init(l->store, &l->key, l->host)) != KGW_OK)
+		return r;
 	if (user == NULL || !kgw_username_valid(user)) {
 		l->user_rc = KGW_ERR_INVALID;
 		return KGW_OK;
@@ -68,6 +74,9 @@ kgw_login_site(struct kgw_login *l, const char *rhost, const char *tty)
 	const struct kgw_zones *z = &l->conf.zones;
 	int host, r;
 
+	(void)snprintf(l->rhost, sizeof(l->rhost), "%s",
+	    rhost != NULL ? rhost : "-");
+	(void)snprintf(l->tty, sizeof(l->tty), "%s", tty != NULL ? tty : "-");
 	r = kgw_zone_host(z, l->log, &host);
 	if (r == KGW_OK)
 		r = kgw_zone_site(z, host, rhost, tty, &l->site);
@@ -158,16 +167,23 @@ out:
 	OPENSSL_cleanse(code, sizeof(code));
 }
 
-/* Counts one failure of a known user; the lock it may cause is logged. */
+/*
+ * Counts one failure of a known user, with the record of the refusal (l's
+ * reason) in the same transaction; the lock it may cause is logged.
+ */
 static void
 count_failure(struct kgw_login *l, time_t now)
 {
+	struct kgw_audit_rec a;
 	unsigned count = 0;
 	bool locked = false;
 	int r;
 
+	kgw_login_audit_fill(l, "auth", KGW_ERR_DENIED, now, &a);
 	r = kgw_store_fail_record(l->store, l->user, (int64_t)now,
-	    l->conf.lockout_attempts, l->conf.lockout_time, &count, &locked);
+	    l->conf.lockout_attempts, l->conf.lockout_time, &count, &locked,
+	    &a);
+	l->recorded = r == KGW_OK;
 	if (r != KGW_OK) {
 		kgw_log_err(l->log, "user=%s cannot record failure: %s",
 		    l->user, kgw_strerror(r));
@@ -305,20 +321,25 @@ judge(struct kgw_login *l, bool need_password)
 int
 kgw_login_finish(struct kgw_login *l, bool need_password, time_t now)
 {
+	struct kgw_audit_rec a;
 	int r;
 
 	if (l->store == NULL)
 		return KGW_ERR_INTERNAL;
 	r = judge(l, need_password);
 	if (r == KGW_OK) {
-		/* Atomic: of two logins racing with one code, one wins. */
+		/* Atomic, and recorded: of two logins racing with one code,
+		 * one wins, and only its allow is in the trail. */
+		l->reason = "ok";
+		kgw_login_audit_fill(l, "auth", KGW_OK, now, &a);
 		if (l->fido2_rc == KGW_OK)
 			r = kgw_store_fido2_accept(l->store, &l->rec,
 			    l->totp_rc == KGW_OK ? l->totp_step : -1,
-			    &l->fido2_key, l->fido2_count, (int64_t)now);
+			    &l->fido2_key, l->fido2_count, (int64_t)now, &a);
 		else
 			r = kgw_store_totp_accept(l->store, &l->rec,
-			    l->totp_step, (int64_t)now);
+			    l->totp_step, (int64_t)now, &a);
+		l->recorded = r == KGW_OK;
 		l->reason = r == KGW_OK ? "ok" : totp_reason(r);
 		if (r == KGW_ERR_ZONE)
 			l->rule = "zones_changed";	/* judged on old zones */
@@ -336,6 +357,7 @@ kgw_login_abandon(struct kgw_login *l, bool password_tried, time_t now)
 {
 	const char *rule;
 
+	l->reason = kgw_reason(KGW_ERR_CONV);
 	/* As in finish: a person the zone refuses was not guessing. */
 	if (l->store != NULL && password_tried && l->user_rc == KGW_OK &&
 	    kgw_zone_person(&l->conf.zones, &l->site, l->rec.zones,

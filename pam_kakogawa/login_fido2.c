@@ -61,18 +61,14 @@ keys_open(struct kgw_login *l, const struct kgw_fido2_rec *recs, size_t n,
 }
 
 /*
- * Someone with no key to ask for (unknown, or none enrolled) is told what
- * everyone is told: to plug a key in when none is, and to touch it.
+ * Someone with no key to ask for (unknown, or none enrolled) is asked
+ * what everyone is asked: to plug a key in, its PIN, to touch it.
  */
 static void
 no_keys(struct kgw_login *l, const struct kgw_fido2_opts *o,
     const struct kgw_fido2_ui *ui)
 {
-	struct kgw_fido2_devs d;
-
-	if (kgw_fido2_devs_wait(l->log, o, ui, &d) == KGW_OK &&
-	    ui != NULL && ui->touch != NULL)
-		ui->touch(ui->arg);
+	kgw_fido2_decoy(l->log, o, ui);
 	l->fido2_rc = KGW_ERR_NO_FACTOR;
 }
 
@@ -120,5 +116,6 @@ bool
 kgw_login_fido2_missing(const struct kgw_login *l)
 {
 	return l->fido2_rc == KGW_ERR_NO_KEY ||
-	    l->fido2_rc == KGW_ERR_TIMEOUT || l->fido2_rc == KGW_ERR_FIDO2;
+	    l->fido2_rc == KGW_ERR_TIMEOUT || l->fido2_rc == KGW_ERR_FIDO2 ||
+	    l->fido2_rc == KGW_ERR_NO_UV;
 }

@@ -34,6 +34,8 @@
 #define MSG_ZONE_ACCOUNT "このホストへのログインは許可されていません。" \
 	" Login to this host is not permitted."
 #define ITEM_LOG_MAX 64
+/* pam_set_data name: auth recorded an allow in this transaction. */
+#define AUTH_RECORDED "pam_kakogawa_auth_recorded"
 
 struct options {
 	const char *config;
@@ -123,6 +125,16 @@ log_decision(pam_handle_t *pamh, const char *phase, const char *user,
 	    service, rhost, tty, kgw_zone_label(z, l->site.source),
 	    kgw_zone_label(z, l->site.host), l->rule, factors,
 	    rc == KGW_OK ? "allow" : "deny", l->reason);
+}
+
+static void
+login_service(pam_handle_t *pamh, struct kgw_login *l)
+{
+	const void *service = NULL;
+
+	if (pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS)
+		service = NULL;
+	kgw_login_service(l, service);
 }
 
 /* PAM_RHOST and PAM_TTY, as the zone check reads them. */
@@ -266,6 +278,7 @@ authenticate(pam_handle_t *pamh, const struct options *o,
 		l->reason = kgw_reason(r);
 		return r;
 	}
+	login_service(pamh, l);
 	if (l->conf.fail_delay > 0)
 		(void)pam_fail_delay(pamh, l->conf.fail_delay * 1000U);
 	if ((r = login_site(pamh, l)) != KGW_OK) {
@@ -286,27 +299,6 @@ authenticate(pam_handle_t *pamh, const struct options *o,
 conv_failed:
 	l->reason = kgw_reason(r);
 	return r;
-}
-
-/* The factors this login was asked for and checked, for the log line. */
-static void
-factors_presented(const struct kgw_login *l, char out[32])
-{
-	static const struct {
-		unsigned bit;
-		const char *name;
-	} names[] = {
-		{ KGW_HAVE_PASSWORD, "password" },
-		{ KGW_HAVE_TOTP, "totp" },
-		{ KGW_HAVE_FIDO2, "fido2" },
-	};
-	size_t i, len = 0;
-
-	(void)kgw_strcopy(out, 32, "-");
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (l->presented & names[i].bit)
-			len += (size_t)snprintf(out + len, 32 - len, "%s%s",
-			    len > 0 ? "," : "", names[i].name);
 }
 
 /* What both phases do first: options, the log sink, the user's name. */
@@ -330,6 +322,25 @@ prepare(pam_handle_t *pamh, int argc, const char **argv, struct options *o,
 		return KGW_ERR_CONV;
 	}
 	return KGW_OK;
+}
+
+static void
+free_mark(pam_handle_t *pamh, void *data, int status)
+{
+	(void)pamh;
+	(void)status;
+	free(data);
+}
+
+/* Tells this transaction's account phase that auth recorded its allow. */
+static void
+mark_recorded(pam_handle_t *pamh)
+{
+	char *mark = strdup("1");
+
+	if (mark != NULL && pam_set_data(pamh, AUTH_RECORDED, mark,
+	    free_mark) != PAM_SUCCESS)
+		free(mark);
 }
 
 /*
@@ -370,8 +381,12 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 		return PAM_AUTH_ERR;
 	if ((r = prepare(pamh, argc, argv, &o, &log, l, &user)) == KGW_OK)
 		r = authenticate(pamh, &o, &log, l, user);
-	factors_presented(l, factors);
+	/* Refusals that changed no state are recorded here. */
+	(void)kgw_login_record(l, "auth", r, time(NULL));
+	kgw_login_factors(l, factors, sizeof(factors));
 	log_decision(pamh, "auth", user, factors, r, l);
+	if (r == KGW_OK)
+		mark_recorded(pamh);
 	login_free(l);
 	return r == KGW_OK ? PAM_SUCCESS : PAM_AUTH_ERR;
 }
@@ -399,6 +414,28 @@ account_pam_code(int rc)
 	}
 }
 
+/*
+ * The account phase's decision in the trail, unless it only confirms the
+ * allow this transaction's auth phase recorded (one record, one fsync a
+ * login). An allow that cannot be recorded is refused.
+ */
+static int
+account_record(pam_handle_t *pamh, struct kgw_login *l, int rc)
+{
+	const void *data = NULL;
+	int r;
+
+	if (rc == KGW_OK && pam_get_data(pamh, AUTH_RECORDED, &data) ==
+	    PAM_SUCCESS && data != NULL)
+		return rc;
+	r = kgw_login_record(l, "account", rc, time(NULL));
+	if (rc == KGW_OK && r != KGW_OK) {
+		l->reason = kgw_reason(r);
+		return r;
+	}
+	return rc;
+}
+
 PAM_EXTERN int
 pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
@@ -418,10 +455,12 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		l->reason = kgw_reason(r);
 		goto out;
 	}
+	login_service(pamh, l);
 	if ((r = login_site(pamh, l)) == KGW_OK)
 		r = kgw_login_account(l, time(NULL));
 	if (r == KGW_ERR_ZONE || r == KGW_ERR_NO_FACTOR)
 		(void)pam_error(pamh, "%s", MSG_ZONE_ACCOUNT);
+	r = account_record(pamh, l, r);
 out:
 	log_decision(pamh, "account", user, "-", r, l);
 	login_free(l);

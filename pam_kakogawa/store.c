@@ -1,6 +1,7 @@
 /* Validates store calls once, then hands them to the configured backend. */
 #include <config.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "kgw_err.h"
@@ -42,6 +43,8 @@ check_op(const struct kgw_store *s, const char *name, const char *op)
 
 	if ((r = check_name(s, name)) != KGW_OK)
 		return r;
+	if (!s->audited)
+		return KGW_ERR_INTERNAL;	/* no change goes unaudited */
 	if (op == NULL || op[0] == '\0' || strlen(op) >= KGW_OPERATOR_MAX)
 		return KGW_ERR_INVALID;
 	/* Shown to auditors: no control characters that could fake lines. */
@@ -72,35 +75,88 @@ kgw_store_get_user(struct kgw_store *s, const char *name,
 }
 
 int
+kgw_store_audit_init(struct kgw_store *s, const struct kgw_key *key,
+    const char *host)
+{
+	if (s == NULL || key == NULL || host == NULL)
+		return KGW_ERR_INTERNAL;
+	memcpy(&s->audit_key, key, sizeof(s->audit_key));
+	(void)snprintf(s->host, sizeof(s->host), "%s", host);
+	s->audited = true;
+	return KGW_OK;
+}
+
+/* A write may go ahead: the trail is armed and its record is there. */
+static int
+check_audit(const struct kgw_store *s, const struct kgw_audit_rec *audit)
+{
+	if (s == NULL || !s->audited || audit == NULL)
+		return KGW_ERR_INTERNAL;
+	return KGW_OK;
+}
+
+int
 kgw_store_totp_accept(struct kgw_store *s, const struct kgw_user_rec *seen,
-    int64_t step, int64_t now)
+    int64_t step, int64_t now, const struct kgw_audit_rec *audit)
 {
 	int r;
 
-	if (seen == NULL)
+	if (seen == NULL || check_audit(s, audit) != KGW_OK)
 		return KGW_ERR_INTERNAL;
 	if ((r = check_name(s, seen->name)) != KGW_OK)
 		return r;
 	if (step < 0 || now < 0 || seen->totp_sealed_len == 0 ||
 	    seen->totp_sealed_len > KGW_SEALED_MAX)
 		return KGW_ERR_INVALID;
-	return s->ops->totp_accept(s, seen, step, now);
+	return s->ops->totp_accept(s, seen, step, now, audit);
 }
 
 int
 kgw_store_fail_record(struct kgw_store *s, const char *name, int64_t now,
-    unsigned attempts, unsigned lock_seconds, unsigned *count, bool *locked)
+    unsigned attempts, unsigned lock_seconds, unsigned *count, bool *locked,
+    const struct kgw_audit_rec *audit)
 {
 	int r;
 
-	if ((r = check_name(s, name)) != KGW_OK)
+	if ((r = check_audit(s, audit)) != KGW_OK ||
+	    (r = check_name(s, name)) != KGW_OK)
 		return r;
 	if (count == NULL || locked == NULL || attempts == 0)
 		return KGW_ERR_INTERNAL;
 	if (now < 0)
 		return KGW_ERR_INVALID;
 	return s->ops->fail_record(s, name, now, attempts, lock_seconds, count,
-	    locked);
+	    locked, audit);
+}
+
+int
+kgw_store_audit_add(struct kgw_store *s, const struct kgw_audit_rec *r)
+{
+	int rc;
+
+	if ((rc = check_audit(s, r)) != KGW_OK)
+		return rc;
+	return s->ops->audit_add(s, r);
+}
+
+int
+kgw_store_audit_head(struct kgw_store *s, struct kgw_audit_head *h,
+    bool *present)
+{
+	if (s == NULL || h == NULL || present == NULL)
+		return KGW_ERR_INTERNAL;
+	memset(h, 0, sizeof(*h));
+	*present = false;
+	return s->ops->audit_head(s, h, present);
+}
+
+int
+kgw_store_audit_list(struct kgw_store *s, int64_t from,
+    int (*cb)(void *arg, const struct kgw_audit_rec *r), void *arg)
+{
+	if (s == NULL || cb == NULL || from < 0)
+		return KGW_ERR_INTERNAL;
+	return s->ops->audit_list(s, from, cb, arg);
 }
 
 int
@@ -293,11 +349,11 @@ kgw_store_fido2_revoke(struct kgw_store *s, const char *name,
 int
 kgw_store_fido2_accept(struct kgw_store *s, const struct kgw_user_rec *seen,
     int64_t totp_step, const struct kgw_fido2_rec *key, int64_t sign_count,
-    int64_t now)
+    int64_t now, const struct kgw_audit_rec *audit)
 {
 	int r;
 
-	if (seen == NULL || key == NULL)
+	if (seen == NULL || key == NULL || check_audit(s, audit) != KGW_OK)
 		return KGW_ERR_INTERNAL;
 	if ((r = check_name(s, seen->name)) != KGW_OK)
 		return r;
@@ -306,5 +362,6 @@ kgw_store_fido2_accept(struct kgw_store *s, const struct kgw_user_rec *seen,
 	    (seen->totp_sealed_len == 0 ||
 	    seen->totp_sealed_len > KGW_SEALED_MAX)))
 		return KGW_ERR_INVALID;
-	return s->ops->fido2_accept(s, seen, totp_step, key, sign_count, now);
+	return s->ops->fido2_accept(s, seen, totp_step, key, sign_count, now,
+	    audit);
 }

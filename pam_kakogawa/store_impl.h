@@ -13,10 +13,11 @@ struct kgw_store_ops {
 	int (*get_user)(struct kgw_store *s, const char *name,
 	    struct kgw_user_rec *rec);
 	int (*totp_accept)(struct kgw_store *s,
-	    const struct kgw_user_rec *seen, int64_t step, int64_t now);
+	    const struct kgw_user_rec *seen, int64_t step, int64_t now,
+	    const struct kgw_audit_rec *audit);
 	int (*fail_record)(struct kgw_store *s, const char *name, int64_t now,
 	    unsigned attempts, unsigned lock_seconds, unsigned *count,
-	    bool *locked);
+	    bool *locked, const struct kgw_audit_rec *audit);
 	int (*user_add)(struct kgw_store *s, const char *name,
 	    const char *zones, const char *op);
 	int (*set_zones)(struct kgw_store *s, const char *name,
@@ -47,13 +48,23 @@ struct kgw_store_ops {
 	    const char *label, const char *op);
 	int (*fido2_accept)(struct kgw_store *s,
 	    const struct kgw_user_rec *seen, int64_t totp_step,
-	    const struct kgw_fido2_rec *key, int64_t sign_count, int64_t now);
+	    const struct kgw_fido2_rec *key, int64_t sign_count, int64_t now,
+	    const struct kgw_audit_rec *audit);
+	int (*audit_add)(struct kgw_store *s, const struct kgw_audit_rec *r);
+	int (*audit_head)(struct kgw_store *s, struct kgw_audit_head *h,
+	    bool *present);
+	int (*audit_list)(struct kgw_store *s, int64_t from,
+	    int (*cb)(void *arg, const struct kgw_audit_rec *r), void *arg);
 };
 
 /* Every backend's handle starts with this. */
 struct kgw_store {
 	const struct kgw_store_ops *ops;
 	const struct kgw_log *log;
+	/* Set by kgw_store_audit_init; no change is written without it. */
+	bool audited;
+	struct kgw_key audit_key;
+	char host[KGW_AUDIT_FIELD_MAX + 1];
 };
 
 /* The SQLite backend (store_sqlite.c). */

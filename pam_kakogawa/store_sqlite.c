@@ -29,6 +29,7 @@ sqlite_close(struct kgw_store *s)
 	struct sqlite_store *ss = to_sqlite(s);
 
 	kgw_sq_close(ss);
+	kgw_key_wipe(&ss->base.audit_key);
 	free(ss);
 }
 
@@ -127,34 +128,60 @@ fail:
 	return r;
 }
 
+/* The login's commit and the record of it: one transaction, one fsync. */
 static int
 sqlite_totp_accept(struct kgw_store *s, const struct kgw_user_rec *seen,
-    int64_t step, int64_t now)
+    int64_t step, int64_t now, const struct kgw_audit_rec *audit)
 {
+	struct sqlite_store *ss = to_sqlite(s);
+	int r;
+
 	if (step < 0)
 		return KGW_ERR_INVALID;
-	return kgw_sq_user_accept(to_sqlite(s), seen, step, now);
+	if ((r = kgw_sq_db_exec(ss, "BEGIN IMMEDIATE", "accept")) != KGW_OK)
+		return r;
+	if ((r = kgw_sq_user_accept(ss, seen, step, now)) == KGW_OK &&
+	    (r = kgw_sq_audit_append(ss, audit)) == KGW_OK)
+		r = kgw_sq_db_exec(ss, "COMMIT", "accept");
+	kgw_sq_db_rollback(ss);
+	return r;
+}
+
+/* The failure's record says when it locked the account. */
+static int
+fail_audit(struct sqlite_store *ss, const struct kgw_audit_rec *audit,
+    unsigned count, bool locked, int64_t until)
+{
+	struct kgw_audit_rec a = *audit;
+	char detail[96];
+
+	if (locked && until == KGW_LOCK_FOREVER)
+		(void)snprintf(detail, sizeof(detail), "failures=%u locked=yes "
+		    "until=unlock", count);
+	else if (locked)
+		(void)snprintf(detail, sizeof(detail), "failures=%u locked=yes "
+		    "until=%lld", count, (long long)until);
+	else
+		(void)snprintf(detail, sizeof(detail), "failures=%u", count);
+	kgw_audit_set_detail(&a, detail);
+	return kgw_sq_audit_append(ss, &a);
 }
 
 /*
- * One statement (see totp_accept). Every SET expression sees the old row:
- * an expired timed lock restarts the count at 1; a lock in force is kept
- * as it is, never extended by further failures. The row RETURNING gives is
- * read before the last step, which is the one that commits.
+ * One statement: every SET expression sees the old row. An expired timed
+ * lock restarts the count at 1; a lock in force is kept as it is, never
+ * extended by further failures.
  */
 static int
-sqlite_fail_record(struct kgw_store *s, const char *name, int64_t now,
-    unsigned attempts, unsigned lock_seconds, unsigned *count, bool *locked)
+fail_count(struct sqlite_store *ss, const char *name, int64_t now,
+    unsigned attempts, unsigned lock_seconds, int64_t *count, int64_t *until)
 {
-	struct sqlite_store *ss = to_sqlite(s);
 	sqlite3_stmt *st = NULL;
-	int64_t n, until = KGW_LOCK_FOREVER;
 	int r, rc;
 
-	if (now < 0)
-		return KGW_ERR_INVALID;
+	*until = KGW_LOCK_FOREVER;
 	if (lock_seconds != 0 && now <= INT64_MAX - lock_seconds)
-		until = now + lock_seconds;
+		*until = now + lock_seconds;
 	if ((r = kgw_sq_db_prepare_user(ss, "UPDATE users SET fail_count = "
 	    FAIL_NEXT ", locked_until = CASE WHEN locked_until > ?2"
 	    " THEN locked_until WHEN " FAIL_NEXT " >= ?3 THEN ?4 ELSE 0 END"
@@ -162,26 +189,50 @@ sqlite_fail_record(struct kgw_store *s, const char *name, int64_t now,
 	    name, &st)) != KGW_OK ||
 	    (r = kgw_sq_bind_int(ss, st, 2, now)) != KGW_OK ||
 	    (r = kgw_sq_bind_int(ss, st, 3, attempts)) != KGW_OK ||
-	    (r = kgw_sq_bind_int(ss, st, 4, until)) != KGW_OK)
+	    (r = kgw_sq_bind_int(ss, st, 4, *until)) != KGW_OK)
 		goto fail;
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
 		r = rc == SQLITE_DONE ? KGW_ERR_NOT_FOUND :
 		    kgw_sq_db_fail(ss, "fail_record", rc);
 		goto fail;
 	}
-	if (!kgw_sq_col_int(st, 0, 1, UINT_MAX, &n) ||
-	    !kgw_sq_col_int(st, 1, 0, INT64_MAX, &until)) {
+	if (!kgw_sq_col_int(st, 0, 1, UINT_MAX, count) ||
+	    !kgw_sq_col_int(st, 1, 0, INT64_MAX, until)) {
 		kgw_log_err(ss->base.log, "store row invalid: path=%s user=%s "
 		    "field=fail_count", ss->path, name);
 		r = KGW_ERR_STORE;
 		goto fail;
 	}
-	if ((r = kgw_sq_db_done(ss, st, "fail_record")) != KGW_OK)
+	r = kgw_sq_db_done(ss, st, "fail_record");
+fail:
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* The count, the lock it may cause, and the record: one transaction. */
+static int
+sqlite_fail_record(struct kgw_store *s, const char *name, int64_t now,
+    unsigned attempts, unsigned lock_seconds, unsigned *count, bool *locked,
+    const struct kgw_audit_rec *audit)
+{
+	struct sqlite_store *ss = to_sqlite(s);
+	int64_t n = 0, until = 0;
+	int r;
+
+	if (now < 0)
+		return KGW_ERR_INVALID;
+	if ((r = kgw_sq_db_exec(ss, "BEGIN IMMEDIATE", "fail_record")) !=
+	    KGW_OK)
+		return r;
+	if ((r = fail_count(ss, name, now, attempts, lock_seconds, &n,
+	    &until)) != KGW_OK)
 		goto fail;
 	*count = (unsigned)n;
 	*locked = until != 0 && now < until;
+	if ((r = fail_audit(ss, audit, *count, *locked, until)) == KGW_OK)
+		r = kgw_sq_db_exec(ss, "COMMIT", "fail_record");
 fail:
-	sqlite3_finalize(st);
+	kgw_sq_db_rollback(ss);
 	return r;
 }
 
@@ -199,6 +250,24 @@ kgw_sq_change_stmt(struct sqlite_store *ss, const char *sql,
 	return r;
 }
 
+/* A helpdesk change in the audit trail, by this host, in its transaction. */
+static int
+change_audit(struct sqlite_store *ss, const struct kgw_sq_change *c)
+{
+	struct kgw_audit_rec a;
+
+	memset(&a, 0, sizeof(a));
+	a.time = c->time;
+	kgw_audit_set(&a, KGW_AF_KIND, "change");
+	kgw_audit_set(&a, KGW_AF_HOST, ss->base.host);
+	kgw_audit_set(&a, KGW_AF_USER, c->user);
+	kgw_audit_set(&a, KGW_AF_RESULT, "ok");
+	kgw_audit_set(&a, KGW_AF_OPERATOR, c->op);
+	kgw_audit_set(&a, KGW_AF_ACTION, c->action);
+	kgw_audit_set_detail(&a, c->detail);
+	return kgw_sq_audit_append(ss, &a);
+}
+
 int
 kgw_sq_change_record(struct sqlite_store *ss, const struct kgw_sq_change *c)
 {
@@ -214,7 +283,8 @@ kgw_sq_change_record(struct sqlite_store *ss, const struct kgw_sq_change *c)
 	    (r = kgw_sq_bind_text(ss, st, 4, c->user)) != KGW_OK ||
 	    (r = kgw_sq_bind_text(ss, st, 5, c->detail)) != KGW_OK)
 		goto fail;
-	r = kgw_sq_db_done(ss, st, "change");
+	if ((r = kgw_sq_db_done(ss, st, "change")) == KGW_OK)
+		r = change_audit(ss, c);
 fail:
 	sqlite3_finalize(st);
 	return r;
@@ -506,6 +576,9 @@ static const struct kgw_store_ops sqlite_ops = {
 	.fido2_list = kgw_sq_fido2_list,
 	.fido2_revoke = kgw_sq_fido2_revoke,
 	.fido2_accept = kgw_sq_fido2_accept,
+	.audit_add = kgw_sq_audit_add,
+	.audit_head = kgw_sq_audit_head,
+	.audit_list = kgw_sq_audit_list,
 };
 
 int

@@ -95,6 +95,7 @@ int kgw_sq_change_record(struct sqlite_store *ss,
  */
 int kgw_sq_user_accept(struct sqlite_store *ss,
     const struct kgw_user_rec *seen, int64_t step, int64_t now);
+/* The statement-level part of a login commit, then its audit record. */
 
 /* Security keys (store_sqlite_fido2.c). */
 int kgw_sq_fido2_add(struct kgw_store *s, const char *name,
@@ -105,7 +106,17 @@ int kgw_sq_fido2_revoke(struct kgw_store *s, const char *name,
     const char *label, const char *op);
 int kgw_sq_fido2_accept(struct kgw_store *s, const struct kgw_user_rec *seen,
     int64_t totp_step, const struct kgw_fido2_rec *key, int64_t sign_count,
-    int64_t now);
+    int64_t now, const struct kgw_audit_rec *audit);
+
+/* The audit trail (store_sqlite_audit.c). */
+/* Appends r (seq and MAC filled here) in the caller's transaction. */
+int kgw_sq_audit_append(struct sqlite_store *ss,
+    const struct kgw_audit_rec *r);
+int kgw_sq_audit_add(struct kgw_store *s, const struct kgw_audit_rec *r);
+int kgw_sq_audit_head(struct kgw_store *s, struct kgw_audit_head *h,
+    bool *present);
+int kgw_sq_audit_list(struct kgw_store *s, int64_t from,
+    int (*cb)(void *arg, const struct kgw_audit_rec *r), void *arg);
 
 /* The connection (store_sqlite_conn.c). */
 int kgw_sq_open(struct sqlite_store *ss, unsigned busy_timeout, int flags);

@@ -73,6 +73,23 @@ static const char *const migrations[] = {
 	") STRICT;"
 	"CREATE TRIGGER users_delete_fido2 AFTER DELETE ON users"
 	" BEGIN DELETE FROM fido2 WHERE user = old.name; END;",
+
+	/* The audit trail (kgw_audit.h): records and the chain's head. */
+	"CREATE TABLE audit ("
+	" seq INTEGER PRIMARY KEY,"
+	" time INTEGER NOT NULL,"
+	" kind TEXT NOT NULL, host TEXT NOT NULL, host_zone TEXT NOT NULL,"
+	" service TEXT NOT NULL, user TEXT NOT NULL, rhost TEXT NOT NULL,"
+	" src_zone TEXT NOT NULL, tty TEXT NOT NULL, factors TEXT NOT NULL,"
+	" result TEXT NOT NULL, reason TEXT NOT NULL, rule TEXT NOT NULL,"
+	" operator TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL,"
+	" mac BLOB NOT NULL"
+	") STRICT;"
+	"CREATE TABLE audit_head ("
+	" id INTEGER PRIMARY KEY,"
+	" base_seq INTEGER NOT NULL, base_mac BLOB NOT NULL,"
+	" seq INTEGER NOT NULL, mac BLOB NOT NULL, head_mac BLOB NOT NULL"
+	") STRICT;",
 };
 #define SCHEMA_VERSION ((int64_t)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -207,7 +207,11 @@ key_refusal(struct sqlite_store *ss, const char *user,
 		r = KGW_ERR_NO_FACTOR;		/* re-enrolled meanwhile */
 	else if (now_rec.flagged)
 		r = KGW_ERR_CLONE;
-	else {
+	else if (sign_count > key->sign_count) {
+		/* Past what this login read: another login of the same key
+		 * committed meanwhile. A race of the person's own, no clone. */
+		r = KGW_ERR_STALE;
+	} else {
 		kgw_log_err(ss->base.log, "fido2: possible clone: user=%s "
 		    "key=%s counter=%lld after %lld; key flagged", user,
 		    key->label, (long long)sign_count,
@@ -226,7 +230,7 @@ fail:
 int
 kgw_sq_fido2_accept(struct kgw_store *s, const struct kgw_user_rec *seen,
     int64_t totp_step, const struct kgw_fido2_rec *key, int64_t sign_count,
-    int64_t now)
+    int64_t now, const struct kgw_audit_rec *audit)
 {
 	struct sqlite_store *ss = to_sqlite(s);
 	sqlite3_stmt *st = NULL;
@@ -251,7 +255,8 @@ kgw_sq_fido2_accept(struct kgw_store *s, const struct kgw_user_rec *seen,
 		r = key_refusal(ss, seen->name, key, sign_count, now);
 		goto fail;
 	}
-	if ((r = kgw_sq_user_accept(ss, seen, totp_step, now)) != KGW_OK)
+	if ((r = kgw_sq_user_accept(ss, seen, totp_step, now)) != KGW_OK ||
+	    (r = kgw_sq_audit_append(ss, audit)) != KGW_OK)
 		goto fail;
 	r = kgw_sq_db_exec(ss, "COMMIT", "fido2_accept");
 fail:

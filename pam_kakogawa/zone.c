@@ -291,10 +291,12 @@ kgw_zone_site(const struct kgw_zones *z, int host, const char *rhost,
 			return site_deny(site, "source_unknown");
 		/*
 		 * Another terminal (su in a session) shows nothing of where
-		 * the person is, but a zone that requires a security key
-		 * will have them touch one plugged into this machine.
+		 * the person is. In a zone that takes no remote login, every
+		 * session began at this machine; if the zone also requires a
+		 * key plugged into it, su may go ahead. Elsewhere the session
+		 * may be remote, and a touch only shows someone is at the key.
 		 */
-		if (!(hz->factors & KGW_NEED_FIDO2))
+		if (!(hz->factors & KGW_NEED_FIDO2) || !hz->console_only)
 			return site_deny(site, "tty_not_console");
 		site->source = KGW_SOURCE_CONSOLE;
 		site->rule = "local_key";

@@ -5,7 +5,8 @@
 # changes. The software authenticator (tests/fido2) is preloaded into
 # pamtester and into kakogawa-enroll, as a USB key would be plugged in:
 # the module and the tool run their shipped code paths through libfido2.
-# The zone requires the key, so su on a pseudo-terminal is let in too.
+# The zone requires the key and takes no remote login, so su on a
+# pseudo-terminal is let in too (every session there began at this host).
 # The conditions given to check are single-quoted and eval'd there:
 # shellcheck disable=SC2016,SC2034 source-path=SCRIPTDIR
 set -u
@@ -55,9 +56,10 @@ setup() {
 	[zone mynumber]
 	networks = 10.1.0.0/16
 	factors = password fido2
+	console_only = yes
 	EOF
 }
-tap_check "a deployment whose zone requires a key" setup
+tap_check "a deployment whose console-only zone requires a key" setup
 
 # add, a password, and the key (the authenticator preloaded as if
 # plugged into the helpdesk's machine).

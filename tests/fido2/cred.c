@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/rand.h>
 #include <openssl/sha.h>
 
 #include "sk.h"
@@ -19,6 +20,8 @@
 #define AD_MAX		512	/* with attested credential data */
 #define RPID_MAX	256
 #define COUNTER_FILE	"counter"
+#define EVIL_RPID	"evil.example"	/* rp_hash=wrong signs for it */
+#define RANDOM_ID_LEN	32		/* response_id=random */
 
 /* What MakeCredential and GetAssertion requests have in common. */
 struct req {
@@ -147,14 +150,14 @@ next_counter(const struct sk_dev *dev, uint32_t *out)
 
 /* rpIdHash, flags, big-endian counter: the head of authenticatorData. */
 static int
-ad_head(const struct sk_dev *dev, const struct req *r, uint8_t flags,
-    unsigned char *ad)
+ad_head(const struct sk_dev *dev, const unsigned char rph[SK_HASH_LEN],
+    uint8_t flags, unsigned char *ad)
 {
 	uint32_t c;
 
 	if (next_counter(dev, &c) < 0)
 		return -1;
-	memcpy(ad, r->rph, SK_HASH_LEN);
+	memcpy(ad, rph, SK_HASH_LEN);
 	ad[32] = flags;
 	ad[33] = (unsigned char)(c >> 24);
 	ad[34] = (unsigned char)(c >> 16);
@@ -222,7 +225,7 @@ make_cred_build(const struct sk_dev *dev, const struct req *r, bool uv,
 	if ((pk = sk_key_generate(r->alg)) == NULL)
 		return SK_ERR_OTHER;
 	if (sk_cred_wrap(dev->dir, r->rph, pk, r->alg, id, &idlen) == 0 &&
-	    ad_head(dev, r, flags, ad) == 0 &&
+	    ad_head(dev, r->rph, flags, ad) == 0 &&
 	    (n = ad_attested(dev, id, idlen, pk, r->alg, ad + AD_HEAD)) > 0)
 		*reply = make_cred_reply(dev, r, pk, ad, AD_HEAD + n);
 	EVP_PKEY_free(pk);
@@ -276,24 +279,68 @@ descriptor(const unsigned char *id, size_t idlen)
 	return map;
 }
 
+/*
+ * The credential of the reply (key 1): the one used, or as DIR/state's
+ * response_id= wants it; NULL for "empty", where the key is left out.
+ */
+static cbor_item_t *
+reply_descriptor(const struct sk_dev *dev, const unsigned char *id,
+    size_t idlen)
+{
+	unsigned char rnd[RANDOM_ID_LEN];
+
+	if (dev->st.resp_id == SK_RESP_ID_REAL)
+		return descriptor(id, idlen);
+	if (dev->st.resp_id == SK_RESP_ID_EMPTY ||
+	    RAND_bytes(rnd, sizeof(rnd)) != 1)
+		return NULL;
+	return descriptor(rnd, sizeof(rnd));
+}
+
+/*
+ * authenticatorData || clientDataHash, signed by the credential key. The
+ * misbehaviour DIR/state asks for is made here: uv_flag=no leaves UV out
+ * after a verification, rp_hash=wrong puts another RP's hash in.
+ */
+static int
+get_assert_sign(const struct sk_dev *dev, const struct req *r, EVP_PKEY *pk,
+    int alg, bool uv, unsigned char ad[AD_HEAD], unsigned char *sig,
+    size_t *siglen)
+{
+	unsigned char msg[AD_HEAD + SK_HASH_LEN], evil[SK_HASH_LEN];
+	const unsigned char *rph = r->rph;
+	/* up_flag=no: a broken key that does not say the user was there. */
+	uint8_t flags = (r->up != 0 && dev->st.up_flag ? FLAG_UP : 0) |
+	    (uv && dev->st.uv_flag ? FLAG_UV : 0);
+
+	if (dev->st.rp_hash_wrong) {
+		if (SHA256((const unsigned char *)EVIL_RPID,
+		    strlen(EVIL_RPID), evil) == NULL)
+			return -1;
+		rph = evil;
+	}
+	if (ad_head(dev, rph, flags, msg) < 0)
+		return -1;
+	memcpy(ad, msg, AD_HEAD);
+	memcpy(msg + AD_HEAD, r->cdh, r->cdh_len);
+	return sk_key_sign(pk, alg, msg, AD_HEAD + r->cdh_len, sig, siglen);
+}
+
 static int
 get_assert_build(const struct sk_dev *dev, const struct req *r,
     EVP_PKEY *pk, int alg, const unsigned char *id, size_t idlen, bool uv,
     cbor_item_t **reply)
 {
-	unsigned char ad[AD_HEAD + SK_HASH_LEN], sig[SK_SIG_MAX];
+	unsigned char ad[AD_HEAD], sig[SK_SIG_MAX];
 	size_t siglen;
-	/* up_flag=no: a broken key that does not say the user was there. */
-	uint8_t flags = (r->up != 0 && dev->st.up_flag ? FLAG_UP : 0) |
-	    (uv ? FLAG_UV : 0);
+	bool with_id = dev->st.resp_id != SK_RESP_ID_EMPTY;
 
-	if (ad_head(dev, r, flags, ad) < 0)
+	if (get_assert_sign(dev, r, pk, alg, uv, ad, sig, &siglen) < 0 ||
+	    (*reply = cbor_new_definite_map(with_id ? 3 : 2)) == NULL)
 		return SK_ERR_OTHER;
-	memcpy(ad + AD_HEAD, r->cdh, r->cdh_len);
-	if (sk_key_sign(pk, alg, ad, AD_HEAD + r->cdh_len, sig, &siglen) < 0 ||
-	    (*reply = cbor_new_definite_map(3)) == NULL)
-		return SK_ERR_OTHER;
-	if (sk_map_put(*reply, cbor_build_uint8(1), descriptor(id, idlen)) < 0 ||
+	/* CTAP 2.0 allows no credential when the allowList held one. */
+	if ((with_id && sk_map_put(*reply, cbor_build_uint8(1),
+	    reply_descriptor(dev, id, idlen)) < 0) ||
 	    sk_map_put(*reply, cbor_build_uint8(2),
 	    cbor_build_bytestring(ad, AD_HEAD)) < 0 ||
 	    sk_map_put(*reply, cbor_build_uint8(3),

@@ -214,6 +214,9 @@ hid_init(struct sk_hid *h, uint32_t cid, const unsigned char *nonce,
 {
 	unsigned char resp[17];
 
+	/* init=silent: the host's handshake waits in vain (its timeout). */
+	if (h->dev.st.init_silent)
+		return;
 	if (len != 8) {
 		send_error(h, cid, HID_ERR_INVALID_LEN);
 		return;

@@ -64,17 +64,22 @@ enum sk_counter { SK_COUNTER_NORMAL, SK_COUNTER_ZERO, SK_COUNTER_BACKWARDS,
 enum sk_attest { SK_ATTEST_X5C, SK_ATTEST_SELF, SK_ATTEST_BAD };
 enum sk_fault { SK_FAULT_NONE, SK_FAULT_TRUNCATED, SK_FAULT_BADCBOR,
 	SK_FAULT_OVERSIZED, SK_FAULT_WRONGCID };
+enum sk_resp_id { SK_RESP_ID_REAL, SK_RESP_ID_RANDOM, SK_RESP_ID_EMPTY };
 
 /* A device's behaviour, from DIR/state (see README). */
 struct sk_state {
 	bool present;
 	bool up_flag;
+	bool uv_flag;		/* no: assertions never say UV */
+	bool rp_hash_wrong;	/* assertions sign another RP's hash */
+	bool init_silent;	/* CTAPHID_INIT is never answered */
 	bool uv_builtin;
 	bool has_pin;
 	enum sk_touch touch;
 	enum sk_counter counter;
 	enum sk_attest attest;
 	enum sk_fault fault;
+	enum sk_resp_id resp_id;
 	char pin[SK_PIN_MAX + 1];
 	unsigned char aaguid[SK_AAGUID_LEN];
 };

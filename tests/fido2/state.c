@@ -87,8 +87,8 @@ sk_path_index(const char *path, size_t *idx)
 }
 
 /* The keys whose value is one of a few words, in the order of their enum. */
-enum choice_key { C_PRESENT, C_UP_FLAG, C_UV, C_TOUCH, C_COUNTER, C_ATTEST,
-	C_FAULT, C_COUNT };
+enum choice_key { C_PRESENT, C_UP_FLAG, C_UV_FLAG, C_RP_HASH, C_RESPONSE_ID,
+	C_INIT, C_UV, C_TOUCH, C_COUNTER, C_ATTEST, C_FAULT, C_COUNT };
 
 static const struct {
 	const char *key;
@@ -96,6 +96,10 @@ static const struct {
 } choices[C_COUNT] = {
 	[C_PRESENT] = { "present", { "no", "yes" } },
 	[C_UP_FLAG] = { "up_flag", { "no", "yes" } },
+	[C_UV_FLAG] = { "uv_flag", { "no", "yes" } },
+	[C_RP_HASH] = { "rp_hash", { "right", "wrong" } },
+	[C_RESPONSE_ID] = { "response_id", { "real", "random", "empty" } },
+	[C_INIT] = { "init", { "normal", "silent" } },
 	[C_UV] = { "uv", { "none", "builtin" } },
 	[C_TOUCH] = { "touch", { "yes", "no", "timeout" } },
 	[C_COUNTER] = { "counter", { "normal", "zero", "backwards", "stuck" } },
@@ -113,6 +117,18 @@ set_choice(struct sk_state *st, enum choice_key key, int v)
 		break;
 	case C_UP_FLAG:
 		st->up_flag = v == 1;
+		break;
+	case C_UV_FLAG:
+		st->uv_flag = v == 1;
+		break;
+	case C_RP_HASH:
+		st->rp_hash_wrong = v == 1;
+		break;
+	case C_RESPONSE_ID:
+		st->resp_id = (enum sk_resp_id)v;
+		break;
+	case C_INIT:
+		st->init_silent = v == 1;
 		break;
 	case C_UV:
 		st->uv_builtin = v == 1;
@@ -215,6 +231,8 @@ state_defaults(struct sk_state *st)
 	memset(st, 0, sizeof(*st));
 	st->present = true;
 	st->up_flag = true;
+	st->uv_flag = true;
+	st->resp_id = SK_RESP_ID_REAL;
 	st->touch = SK_TOUCH_YES;
 	st->counter = SK_COUNTER_NORMAL;
 	st->attest = SK_ATTEST_X5C;

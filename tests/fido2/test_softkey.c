@@ -2,7 +2,8 @@
  * The softkey driven through the plain libfido2 API, linked in directly:
  * every behaviour a state file can ask for, and the libfido2 result each
  * one comes back as (the module maps these codes). Devices and credentials
- * here; user verification and presence in test_user.c.
+ * here; user verification and presence in test_user.c; a key that lies, or
+ * never answers the handshake, in test_rogue.c.
  */
 #include <config.h>
 
@@ -95,7 +96,8 @@ START_TEST(test_bad_state)
 {
 	static const char *const bad[] = {
 		"touch=maybe\n", "colour=blue\n", "pin=12\n", "aaguid=00\n",
-		"present\n", "counter=normal \n",
+		"present\n", "counter=normal \n", "uv_flag=maybe\n",
+		"rp_hash=evil\n", "response_id=none\n", "init=mute\n",
 	};
 	fido_dev_info_t *list = fido_dev_info_new(4);
 	fido_dev_t *dev = fido_dev_new();
@@ -393,6 +395,7 @@ softkey_suite(void)
 
 	suite_add_tcase(s, user_tcase());
 	suite_add_tcase(s, presence_tcase());
+	suite_add_tcase(s, rogue_tcase());
 	return s;
 }
 

@@ -39,5 +39,7 @@ int assert_verify(const fido_assert_t *a, const fido_cred_t *cred);
 /* test_user.c: the test cases of verification and presence. */
 TCase *user_tcase(void);
 TCase *presence_tcase(void);
+/* test_rogue.c: a key that lies, or never answers the handshake. */
+TCase *rogue_tcase(void);
 
 #endif /* SK_TEST_UTIL_H */

@@ -28,7 +28,7 @@
 
 #define MAX_SECRETS 512
 #define MAX_CLEANUP 8
-#define CLI_OUT_MAX 8192
+#define CLI_OUT_MAX 65536
 
 /* ---- syslog capture ---------------------------------------------------- */
 

@@ -391,16 +391,38 @@ START_TEST(test_same_conversation)
 		    "%s (round %zu)", L.user, h_prompts_str(&L, pa,
 		    sizeof(pa)), h_prompts_str(&with_key, pb, sizeof(pb)), i);
 	}
+	/* Where the key must verify the user, everyone is asked its PIN. */
+	config(FAST, LAB("factors = password fido2\nuser_verification = yes\n"));
+	key_state(0, "pin=" PIN "\n");
+	memset(&L, 0, sizeof(L));
+	L.user = "alice";
+	L.answers[0] = alice.password;
+	L.answers[1] = PIN;
+	L.no_rhost = true;
+	L.tty = "tty1";
+	L.skip_account = true;
+	h_login(&D, &L);
+	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "log:\n%s", L.log);
+	with_key = L;
+	L.user = "mallory";
+	L.answers[1] = "00000000";
+	h_login(&D, &L);
+	ck_assert_int_eq(L.auth_rc, PAM_AUTH_ERR);
+	ck_assert_msg(h_same_prompts(&with_key, &L), "mallory saw %s, alice "
+	    "%s", h_prompts_str(&L, pa, sizeof(pa)), h_prompts_str(&with_key,
+	    pb, sizeof(pb)));
 }
 END_TEST
 
 /*
  * su in a session (a pseudo-terminal, no remote host) says nothing of
- * where the person is, unless the zone requires a key plugged in here.
+ * where the person is, unless the zone takes no remote login (so the
+ * session began here) and requires a key plugged in here.
  */
 START_TEST(test_su_with_key)
 {
 	enrol_key("office");
+	config(FAST, LAB("factors = password fido2\nconsole_only = yes\n"));
 	memset(&L, 0, sizeof(L));
 	L.user = "alice";
 	L.answers[0] = alice.password;
@@ -411,10 +433,15 @@ START_TEST(test_su_with_key)
 	h_expect_line(&L, "auth", "tty=/dev/pts/3 src_zone=console "
 	    "host_zone=" H_ZONE " rule=local_key factors=password,fido2 "
 	    "result=allow");
-	config(FAST, ANY_TOKEN);
+	/* A zone SSH reaches: the session su runs in may be remote. */
+	config(FAST, KEY_ONLY);
 	h_login(&D, &L);
 	ck_assert_int_eq(L.auth_rc, PAM_AUTH_ERR);
 	ck_assert_uint_eq(h_questions(&L), 0);
+	h_expect_line(&L, "auth", "rule=tty_not_console result=deny");
+	config(FAST, ANY_TOKEN);
+	h_login(&D, &L);
+	ck_assert_int_eq(L.auth_rc, PAM_AUTH_ERR);
 	h_expect_line(&L, "auth", "rule=tty_not_console result=deny");
 }
 END_TEST
@@ -484,6 +511,46 @@ START_TEST(test_bad_replies)
 		ck_assert_msg(L.auth_rc == PAM_SUCCESS, "%s fallback: %s",
 		    faults[i], L.log);
 	}
+}
+END_TEST
+
+/*
+ * Keys that answer what they should not: the module itself must refuse
+ * (libfido2 leaves the returned id and, when uv is not asked of it, the UV
+ * flag to its caller).
+ */
+START_TEST(test_rogue_keys)
+{
+	time_t start;
+
+	enrol_key("office");
+	/* Signed for another relying party. */
+	key_state(0, "rp_hash=wrong\n");
+	console_login(NULL);
+	expect_deny("bad_key");
+	/* A credential id that was not asked for. */
+	key_state(0, "response_id=random\n");
+	console_login(NULL);
+	expect_deny("key_error");
+	/* No id at all, which CTAP2 allows with one credential asked. */
+	key_state(0, "response_id=empty\n");
+	console_login(NULL);
+	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "log:\n%s", L.log);
+	/* A good PIN, and no UV flag in what the key signed. */
+	config(FAST, LAB("factors = password fido2\nuser_verification = yes\n"));
+	key_state(0, "pin=" PIN "\nuv_flag=no\n");
+	console_login(PIN);
+	expect_deny("bad_key");
+	key_state(0, "uv=builtin\nuv_flag=no\n");
+	console_login(NULL);
+	expect_deny("bad_key");
+	/* A device that never answers the handshake: given up on in time. */
+	config(FAST, KEY_ONLY);
+	key_state(0, "init=silent\n");
+	start = time(NULL);
+	console_login(NULL);
+	ck_assert_int_eq(L.auth_rc, PAM_AUTH_ERR);
+	ck_assert_int_le(time(NULL) - start, 5);
 }
 END_TEST
 
@@ -565,6 +632,7 @@ fido2_suite(void)
 	tcase_add_test(tc, test_fallback_to_totp);
 	tcase_add_test(tc, test_remote_uses_totp);
 	tcase_add_test(tc, test_bad_replies);
+	tcase_add_test(tc, test_rogue_keys);
 	tcase_add_test(tc, test_enrol_refusals);
 	tcase_add_test(tc, test_enrol_choose_by_touch);
 	suite_add_tcase(s, tc);

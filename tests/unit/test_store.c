@@ -43,6 +43,10 @@ log_emit(void *arg, int priority, const char *msg)
 
 static const struct kgw_log test_log = { log_emit, NULL, false };
 
+/* The trail's key, and the record each login commit here writes. */
+static const struct kgw_key audit_key = { { 1, 2, 3 } };
+static const struct kgw_audit_rec AUDIT = { .field = { "auth" } };
+
 /* What v1 of the schema created: the migration test starts from it. */
 static const char v1_schema[] =
 	"CREATE TABLE users ("
@@ -110,6 +114,8 @@ store_open(int flags)
 	r = kgw_store_open(&test_log, &conf, flags, &s);
 	ck_assert_msg(r == KGW_OK, "open: %s; log: %s", kgw_strerror(r), logbuf);
 	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(kgw_store_audit_init(s, &audit_key, "testhost"),
+	    KGW_OK);
 	return s;
 }
 
@@ -238,7 +244,7 @@ accept_now(struct kgw_store *s, const char *name, int64_t step)
 
 	if ((r = kgw_store_get_user(s, name, &rec)) != KGW_OK)
 		return r;
-	return kgw_store_totp_accept(s, &rec, step, (int64_t)time(NULL));
+	return kgw_store_totp_accept(s, &rec, step, (int64_t)time(NULL), &AUDIT);
 }
 
 /* Gives a user a (fake) sealed TOTP secret, as `totp` would. */
@@ -268,7 +274,7 @@ START_TEST(test_create_reopen)
 	kgw_store_close(&s);
 	db = raw_open();
 	raw_query(db, "PRAGMA user_version", text, sizeof(text));
-	ck_assert_str_eq(text, "4");
+	ck_assert_str_eq(text, "5");
 	raw_query(db, "PRAGMA journal_mode", text, sizeof(text));
 	ck_assert_str_eq(text, "wal");
 	raw_close(db);
@@ -367,14 +373,14 @@ START_TEST(test_set_totp)
 
 	sealed_fill(sealed, sizeof(sealed), 3);
 	ck_assert_int_eq(kgw_store_fail_record(s, "alice", 1000, 5, 60, &count,
-	    &locked), KGW_OK);
+	    &locked, &AUDIT), KGW_OK);
 	ck_assert_int_eq(kgw_store_set_totp(s, "alice", sealed, sizeof(sealed),
 	    KGW_TOTP_SHA256, 8, OP1), KGW_OK);
 	ck_assert_int_eq(accept_now(s, "alice", 500), KGW_OK);
 	ck_assert_int_eq(get(s, "alice").totp_last_step, 500);
 	/* A new secret forgets the used step but not the failures. */
 	ck_assert_int_eq(kgw_store_fail_record(s, "alice", 1000, 5, 60, &count,
-	    &locked), KGW_OK);
+	    &locked, &AUDIT), KGW_OK);
 	sealed_fill(sealed, sizeof(sealed), 9);
 	ck_assert_int_eq(kgw_store_set_totp(s, "alice", sealed, sizeof(sealed),
 	    KGW_TOTP_SHA512, 6, OP2), KGW_OK);
@@ -441,7 +447,7 @@ START_TEST(test_unlock)
 	bool locked;
 
 	ck_assert_int_eq(kgw_store_fail_record(s, "alice", 1000, 1, 0, &count,
-	    &locked), KGW_OK);
+	    &locked, &AUDIT), KGW_OK);
 	ck_assert(locked);
 	ck_assert_int_eq(kgw_store_unlock(s, "alice", OP2), KGW_OK);
 	rec = get(s, "alice");
@@ -547,7 +553,7 @@ START_TEST(test_totp_accept)
 	ck_assert_int_eq(accept_now(s, "alice", 99), KGW_ERR_REPLAY);
 	ck_assert_int_eq(get(s, "alice").totp_last_step, 100);
 	ck_assert_int_eq(kgw_store_fail_record(s, "alice", 1000, 5, 60, &count,
-	    &locked), KGW_OK);
+	    &locked, &AUDIT), KGW_OK);
 	ck_assert_int_eq(accept_now(s, "alice", 101), KGW_OK);
 	ck_assert_int_eq(get(s, "alice").totp_last_step, 101);
 	ck_assert_uint_eq(get(s, "alice").fail_count, 0);
@@ -578,31 +584,31 @@ START_TEST(test_totp_accept_rechecks)
 	seen = get(s, "alice");
 	/* Locked by other sessions meanwhile. */
 	ck_assert_int_eq(kgw_store_fail_record(s, "alice", now, 1, 600, &count,
-	    &locked), KGW_OK);
+	    &locked, &AUDIT), KGW_OK);
 	ck_assert(locked);
-	ck_assert_int_eq(kgw_store_totp_accept(s, &seen, 10, now),
+	ck_assert_int_eq(kgw_store_totp_accept(s, &seen, 10, now, &AUDIT),
 	    KGW_ERR_LOCKED);
 	ck_assert_int_eq(get(s, "alice").locked_until, now + 600);
 	ck_assert_uint_eq(get(s, "alice").fail_count, 1);
 	/* An expired lock no longer stands in the way. */
-	ck_assert_int_eq(kgw_store_totp_accept(s, &seen, 10, now + 601), KGW_OK);
+	ck_assert_int_eq(kgw_store_totp_accept(s, &seen, 10, now + 601, &AUDIT), KGW_OK);
 	ck_assert_int_eq(get(s, "alice").locked_until, 0);
 	/* Disabled meanwhile. */
 	seen = get(s, "alice");
 	ck_assert_int_eq(kgw_store_set_disabled(s, "alice", true, OP1), KGW_OK);
-	ck_assert_int_eq(kgw_store_totp_accept(s, &seen, 11, now),
+	ck_assert_int_eq(kgw_store_totp_accept(s, &seen, 11, now, &AUDIT),
 	    KGW_ERR_DISABLED);
 	ck_assert_int_eq(kgw_store_set_disabled(s, "alice", false, OP1), KGW_OK);
 	/* Re-enrolled meanwhile: the old secret's code no longer counts. */
 	seen = get(s, "alice");
 	enrol_totp(s, "alice", 2);
-	ck_assert_int_eq(kgw_store_totp_accept(s, &seen, 12, now),
+	ck_assert_int_eq(kgw_store_totp_accept(s, &seen, 12, now, &AUDIT),
 	    KGW_ERR_NO_FACTOR);
 	/* Moved to another zone meanwhile (a personnel transfer). */
 	seen = get(s, "alice");
 	ck_assert_int_eq(kgw_store_set_zones(s, "alice", "internet", OP1),
 	    KGW_OK);
-	ck_assert_int_eq(kgw_store_totp_accept(s, &seen, 12, now),
+	ck_assert_int_eq(kgw_store_totp_accept(s, &seen, 12, now, &AUDIT),
 	    KGW_ERR_ZONE);
 	ck_assert_int_eq(get(s, "alice").totp_last_step, seen.totp_last_step);
 	/* The password reset meanwhile (the helpdesk acting on a theft). */
@@ -610,14 +616,14 @@ START_TEST(test_totp_accept_rechecks)
 	ck_assert_int_eq(kgw_password_hash("new password", hash,
 	    sizeof(hash)), KGW_OK);
 	ck_assert_int_eq(kgw_store_set_password(s, "alice", hash, OP1), KGW_OK);
-	ck_assert_int_eq(kgw_store_totp_accept(s, &seen, 12, now),
+	ck_assert_int_eq(kgw_store_totp_accept(s, &seen, 12, now, &AUDIT),
 	    KGW_ERR_STALE);
 	ck_assert_int_eq(get(s, "alice").totp_last_step, seen.totp_last_step);
 	/* Revoked meanwhile. */
 	seen = get(s, "alice");
 	ck_assert_int_eq(kgw_store_revoke(s, "alice", KGW_FACTOR_TOTP, OP1),
 	    KGW_OK);
-	ck_assert_int_eq(kgw_store_totp_accept(s, &seen, 13, now),
+	ck_assert_int_eq(kgw_store_totp_accept(s, &seen, 13, now, &AUDIT),
 	    KGW_ERR_NO_FACTOR);
 	ck_assert_int_eq(get(s, "alice").totp_last_step, -1);
 	kgw_store_close(&s);
@@ -656,7 +662,9 @@ race(int (*fn)(struct kgw_store *s))
 			struct kgw_store *s = NULL;
 			int rc = 3;
 
-			if (kgw_store_open(NULL, &conf, 0, &s) == KGW_OK)
+			if (kgw_store_open(NULL, &conf, 0, &s) == KGW_OK &&
+			    kgw_store_audit_init(s, &audit_key, "racer") ==
+			    KGW_OK)
 				rc = fn(s);
 			kgw_store_close(&s);
 			_exit(rc);
@@ -687,7 +695,7 @@ race_fail(struct kgw_store *s)
 	bool locked;
 
 	return kgw_store_fail_record(s, "alice", 1000, 100, 60, &count,
-	    &locked) == KGW_OK ? 0 : 2;
+	    &locked, &AUDIT) == KGW_OK ? 0 : 2;
 }
 
 /* A connection must not cross fork(): racers open their own. */
@@ -715,7 +723,7 @@ fail_once(struct kgw_store *s, int64_t now, unsigned attempts,
 	bool locked = !want_locked;
 
 	ck_assert_int_eq(kgw_store_fail_record(s, "alice", now, attempts,
-	    lock_seconds, &count, &locked), KGW_OK);
+	    lock_seconds, &count, &locked, &AUDIT), KGW_OK);
 	ck_assert_uint_eq(count, want_count);
 	ck_assert_int_eq(locked, want_locked);
 	rec = get(s, "alice");
@@ -743,7 +751,7 @@ START_TEST(test_fail_timed_lock)
 	fail_once(s, 1061, 3, 60, 1, false);
 	ck_assert_int_eq(get(s, "alice").locked_until, 0);
 	ck_assert_int_eq(kgw_store_fail_record(s, "bob", 1000, 3, 60, &count,
-	    &locked), KGW_ERR_NOT_FOUND);
+	    &locked, &AUDIT), KGW_ERR_NOT_FOUND);
 	kgw_store_close(&s);
 }
 END_TEST
@@ -810,7 +818,7 @@ START_TEST(test_migrate_v1)
 	kgw_store_close(&s);
 	db = raw_open();
 	raw_query(db, "PRAGMA user_version", text, sizeof(text));
-	ck_assert_str_eq(text, "4");
+	ck_assert_str_eq(text, "5");
 	raw_query(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'changes'",
 	    text, sizeof(text));
 	ck_assert_str_eq(text, "1");
@@ -1019,7 +1027,7 @@ START_TEST(test_busy)
 	db = raw_open();
 	raw_exec(db, "BEGIN IMMEDIATE");
 	ck_assert_int_eq(kgw_store_fail_record(s, "alice", 1000, 3, 60, &count,
-	    &locked), KGW_ERR_BUSY);
+	    &locked, &AUDIT), KGW_ERR_BUSY);
 	ck_assert_int_eq(accept_now(s, "alice", 5), KGW_ERR_BUSY);
 	ck_assert_int_eq(kgw_store_unlock(s, "alice", OP1), KGW_ERR_BUSY);
 	ck_assert_ptr_nonnull(strstr(logbuf, "store failed"));

@@ -38,6 +38,7 @@ log_emit(void *arg, int priority, const char *msg)
 }
 
 static const struct kgw_log test_log = { log_emit, NULL, false };
+static const struct kgw_audit_rec AUDIT = { .field = { "auth" } };
 
 static void
 setup(void)
@@ -76,6 +77,7 @@ store_new(void)
 
 	ck_assert_int_eq(kgw_store_open(&test_log, &conf, KGW_STORE_CREATE,
 	    &s), KGW_OK);
+	ck_assert_int_eq(kgw_store_audit_init(s, &key, "testhost"), KGW_OK);
 	ck_assert_int_eq(kgw_store_user_add(s, "alice", "lgwan", OP), KGW_OK);
 	ck_assert_int_eq(kgw_store_user_add(s, "bob", "lgwan", OP), KGW_OK);
 	return s;
@@ -294,22 +296,22 @@ START_TEST(test_accept_counter)
 	r.sign_count = 10;
 	ck_assert_int_eq(kgw_store_fido2_add(s, "alice", &r, OP), KGW_OK);
 	ck_assert_int_eq(kgw_store_fail_record(s, "alice", now, 5, 60, &count,
-	    &locked), KGW_OK);
+	    &locked, &AUDIT), KGW_OK);
 	u = user_of(s, "alice");
 	k = key_of(s, "alice");
-	ck_assert_int_eq(kgw_store_fido2_accept(s, &u, -1, &k, 11, now),
+	ck_assert_int_eq(kgw_store_fido2_accept(s, &u, -1, &k, 11, now, &AUDIT),
 	    KGW_OK);
 	k = key_of(s, "alice");
 	ck_assert_int_eq(k.sign_count, 11);
 	ck_assert_int_eq(k.last_used, now);
 	ck_assert_uint_eq(user_of(s, "alice").fail_count, 0);
 	/* The same value again: a clone, or a replay. Flagged for good. */
-	ck_assert_int_eq(kgw_store_fido2_accept(s, &u, -1, &k, 11, now),
+	ck_assert_int_eq(kgw_store_fido2_accept(s, &u, -1, &k, 11, now, &AUDIT),
 	    KGW_ERR_CLONE);
 	k = key_of(s, "alice");
 	ck_assert(k.flagged);
 	ck_assert_int_eq(k.sign_count, 11);
-	ck_assert_int_eq(kgw_store_fido2_accept(s, &u, -1, &k, 50, now),
+	ck_assert_int_eq(kgw_store_fido2_accept(s, &u, -1, &k, 50, now, &AUDIT),
 	    KGW_ERR_CLONE);
 	ck_assert_ptr_nonnull(strstr(logbuf, "possible clone"));
 	kgw_store_close(&s);
@@ -326,7 +328,7 @@ START_TEST(test_accept_counter_backwards)
 	ck_assert_int_eq(kgw_store_fido2_add(s, "alice", &r, OP), KGW_OK);
 	u = user_of(s, "alice");
 	k = key_of(s, "alice");
-	ck_assert_int_eq(kgw_store_fido2_accept(s, &u, -1, &k, 99, 1000),
+	ck_assert_int_eq(kgw_store_fido2_accept(s, &u, -1, &k, 99, 1000, &AUDIT),
 	    KGW_ERR_CLONE);
 	ck_assert(key_of(s, "alice").flagged);
 	/* A counter that falls to 0 is no key without a counter. */
@@ -335,7 +337,7 @@ START_TEST(test_accept_counter_backwards)
 	ck_assert_int_eq(kgw_store_fido2_add(s, "bob", &r, OP), KGW_OK);
 	u = user_of(s, "bob");
 	k = key_of(s, "bob");
-	ck_assert_int_eq(kgw_store_fido2_accept(s, &u, -1, &k, 0, 1000),
+	ck_assert_int_eq(kgw_store_fido2_accept(s, &u, -1, &k, 0, 1000, &AUDIT),
 	    KGW_ERR_CLONE);
 	kgw_store_close(&s);
 }
@@ -351,9 +353,9 @@ START_TEST(test_accept_counter_none)
 	ck_assert_int_eq(kgw_store_fido2_add(s, "alice", &r, OP), KGW_OK);
 	u = user_of(s, "alice");
 	k = key_of(s, "alice");
-	ck_assert_int_eq(kgw_store_fido2_accept(s, &u, -1, &k, 0, 1000),
+	ck_assert_int_eq(kgw_store_fido2_accept(s, &u, -1, &k, 0, 1000, &AUDIT),
 	    KGW_OK);
-	ck_assert_int_eq(kgw_store_fido2_accept(s, &u, -1, &k, 0, 1001),
+	ck_assert_int_eq(kgw_store_fido2_accept(s, &u, -1, &k, 0, 1001, &AUDIT),
 	    KGW_OK);
 	ck_assert(!key_of(s, "alice").flagged);
 	kgw_store_close(&s);
@@ -371,7 +373,7 @@ START_TEST(test_accept_rechecks)
 	u = user_of(s, "alice");
 	k = key_of(s, "alice");
 	ck_assert_int_eq(kgw_store_set_disabled(s, "alice", true, OP), KGW_OK);
-	ck_assert_int_eq(kgw_store_fido2_accept(s, &u, -1, &k, 1, 1000),
+	ck_assert_int_eq(kgw_store_fido2_accept(s, &u, -1, &k, 1, 1000, &AUDIT),
 	    KGW_ERR_DISABLED);
 	/* Rolled back: the counter did not move. */
 	ck_assert_int_eq(key_of(s, "alice").sign_count, 0);
@@ -379,18 +381,18 @@ START_TEST(test_accept_rechecks)
 	u = user_of(s, "alice");
 	ck_assert_int_eq(kgw_store_set_zones(s, "alice", "internet", OP),
 	    KGW_OK);
-	ck_assert_int_eq(kgw_store_fido2_accept(s, &u, -1, &k, 1, 1000),
+	ck_assert_int_eq(kgw_store_fido2_accept(s, &u, -1, &k, 1, 1000, &AUDIT),
 	    KGW_ERR_ZONE);
 	u = user_of(s, "alice");
 	/* Revoked meanwhile, or re-enrolled under the same label. */
 	ck_assert_int_eq(kgw_store_fido2_revoke(s, "alice", "office", OP),
 	    KGW_OK);
-	ck_assert_int_eq(kgw_store_fido2_accept(s, &u, -1, &k, 1, 1000),
+	ck_assert_int_eq(kgw_store_fido2_accept(s, &u, -1, &k, 1, 1000, &AUDIT),
 	    KGW_ERR_NO_FACTOR);
 	r = rec_of("alice", "office", 1);
 	r.sealed[r.sealed_len - 1] ^= 1;	/* another sealing, same id */
 	ck_assert_int_eq(kgw_store_fido2_add(s, "alice", &r, OP), KGW_OK);
-	ck_assert_int_eq(kgw_store_fido2_accept(s, &u, -1, &k, 1, 1000),
+	ck_assert_int_eq(kgw_store_fido2_accept(s, &u, -1, &k, 1, 1000, &AUDIT),
 	    KGW_ERR_NO_FACTOR);
 	kgw_store_close(&s);
 }
@@ -410,12 +412,12 @@ START_TEST(test_accept_with_totp)
 	ck_assert_int_eq(kgw_store_fido2_add(s, "alice", &r, OP), KGW_OK);
 	u = user_of(s, "alice");
 	k = key_of(s, "alice");
-	ck_assert_int_eq(kgw_store_fido2_accept(s, &u, 40, &k, 1, 1000),
+	ck_assert_int_eq(kgw_store_fido2_accept(s, &u, 40, &k, 1, 1000, &AUDIT),
 	    KGW_OK);
 	ck_assert_int_eq(user_of(s, "alice").totp_last_step, 40);
 	/* The step again: a replay, and the key's counter stays. */
 	u = user_of(s, "alice");
-	ck_assert_int_eq(kgw_store_fido2_accept(s, &u, 40, &k, 2, 1000),
+	ck_assert_int_eq(kgw_store_fido2_accept(s, &u, 40, &k, 2, 1000, &AUDIT),
 	    KGW_ERR_REPLAY);
 	ck_assert_int_eq(key_of(s, "alice").sign_count, 1);
 	kgw_store_close(&s);

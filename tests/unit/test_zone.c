@@ -134,12 +134,16 @@ static const struct decision decisions[] = {
 	{ "internet", NULL, "ssh", "internet", PW | TOTP | FIDO,
 	    KGW_ERR_ZONE, "tty_not_console", "tty_not_console", "unknown",
 	    false },
-	/* Unless the zone requires a key: touching one plugged into this
-	 * machine shows where the person is. */
-	{ "mynumber", NULL, "/dev/pts/0", "mynumber", PW | FIDO,
+	/* Unless the zone takes no remote login (every session began
+	 * here) and requires a key plugged into this machine. */
+	{ "vault", NULL, "/dev/pts/0", "vault", PW | TOTP | FIDO,
 	    KGW_OK, "authorised", "local_key", "console", false },
-	{ "mynumber", NULL, "ttyS0", "mynumber", PW | TOTP,
+	{ "vault", NULL, "ttyS0", "vault", PW | TOTP,
 	    KGW_ERR_NO_FACTOR, "no_fido2", "local_key", "console", false },
+	/* A key alone is not enough where a session may be remote. */
+	{ "mynumber", NULL, "/dev/pts/0", "mynumber", PW | FIDO,
+	    KGW_ERR_ZONE, "tty_not_console", "tty_not_console", "unknown",
+	    false },
 	/* An empty remote host is set, and is no address. */
 	{ "mynumber", "", "tty1", "mynumber", PW | FIDO,
 	    KGW_ERR_ZONE, "rhost_not_address", "rhost_not_address", "unknown",

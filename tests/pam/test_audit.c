@@ -1,0 +1,190 @@
+/*
+ * The audit trail through the real libpam: every decision of the built
+ * module is a record (allowed, refused by a code, refused by a zone rule
+ * before any question, the account phase of an SSH public-key login),
+ * with the same facts as its log line and never a secret, and the chain
+ * verifies with kakogawa-enroll audit verify afterwards.
+ */
+#include <config.h>
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <security/pam_appl.h>
+
+#include "harness.h"
+
+static struct h_deploy D;
+static struct h_user alice;
+static struct h_login L;
+static int64_t next_step;
+
+static void
+setup(void)
+{
+	h_deploy_new(&D);
+	D.totp_window = 10;
+	h_write_config(&D, NULL);
+	h_user_make(&alice, "alice");
+	h_enrol(&D, &alice);
+	next_step = 0;
+}
+
+static void
+teardown(void)
+{
+	const char *leak = h_leak_find();
+
+	h_deploy_free(&D);
+	ck_assert_msg(leak == NULL, "a secret appears in the captured output:"
+	    "\n%s", h_transcript());
+}
+
+static const char *
+fresh_code(void)
+{
+	static char code[16];
+	int64_t oldest = h_step_with_margin(3) - 8;
+
+	if (next_step < oldest)
+		next_step = oldest;
+	h_code(alice.secret, next_step++, code);
+	return code;
+}
+
+static void
+login(const char *rhost, const char *code)
+{
+	memset(&L, 0, sizeof(L));
+	L.user = "alice";
+	L.answers[0] = alice.password;
+	L.answers[1] = code;
+	L.rhost = rhost;
+	h_login(&D, &L);
+}
+
+/* The trail as JSON (kakogawa-enroll --json audit export). */
+static void
+trail(char *out, size_t outlen)
+{
+	int rc = h_cli(&D, NULL, out, outlen, "--json", "audit", "export",
+	    (char *)NULL);
+
+	ck_assert_msg(rc == 0, "audit export: exit %d: %s", rc, out);
+}
+
+/* The trail has a record with every "key":"value" of want, in order. */
+static void
+expect_record(const char *trail_json, const char *want)
+{
+	ck_assert_msg(strstr(trail_json, want) != NULL, "no record with\n%s\n"
+	    "in\n%s", want, trail_json);
+}
+
+static void
+expect_intact(void)
+{
+	char out[1024];
+	int rc = h_cli(&D, NULL, out, sizeof(out), "audit", "verify",
+	    (char *)NULL);
+
+	ck_assert_msg(rc == 0, "audit verify: exit %d: %s", rc, out);
+}
+
+START_TEST(test_decisions_recorded)
+{
+	static char out[65536];
+
+	login(H_RHOST, fresh_code());
+	ck_assert_int_eq(L.auth_rc, PAM_SUCCESS);
+	ck_assert_int_eq(L.acct_rc, PAM_SUCCESS);
+	/* Its auth and account phases are one decision, one record. */
+	trail(out, sizeof(out));
+	ck_assert_uint_eq(h_count(out, "\"kind\":\"auth\""), 1);
+	ck_assert_uint_eq(h_count(out, "\"kind\":\"account\""), 0);
+	login(H_RHOST, "000000");
+	ck_assert_int_eq(L.auth_rc, PAM_AUTH_ERR);
+	login("203.0.113.9", fresh_code());	/* in no zone */
+	ck_assert_int_eq(L.auth_rc, PAM_AUTH_ERR);
+	/* An SSH public-key login: the account phase alone. */
+	memset(&L, 0, sizeof(L));
+	L.user = "alice";
+	L.skip_auth = true;
+	h_login(&D, &L);
+	ck_assert_int_eq(L.acct_rc, PAM_SUCCESS);
+	trail(out, sizeof(out));
+	expect_record(out, "\"kind\":\"auth\",\"host\":");
+	expect_record(out, "\"host_zone\":\"" H_ZONE "\",\"service\":\""
+	    H_SERVICE "\",\"user\":\"alice\",\"rhost\":\"" H_RHOST "\","
+	    "\"src_zone\":\"" H_ZONE "\",\"tty\":\"" H_TTY "\","
+	    "\"factors\":\"password,totp\",\"result\":\"allow\","
+	    "\"reason\":\"ok\",\"rule\":\"same_zone\"");
+	expect_record(out, "\"result\":\"deny\",\"reason\":\"bad_code\","
+	    "\"rule\":\"same_zone\",\"operator\":\"\",\"action\":\"\","
+	    "\"detail\":\"failures=1\"");
+	expect_record(out, "\"rhost\":\"203.0.113.9\",\"src_zone\":\"unknown\","
+	    "\"tty\":\"" H_TTY "\",\"factors\":\"-\",\"result\":\"deny\","
+	    "\"reason\":\"zone\",\"rule\":\"source_unknown\"");
+	expect_record(out, "\"kind\":\"account\",");
+	/* The helpdesk's enrolment is in the trail too, with its author. */
+	expect_record(out, "\"kind\":\"change\"");
+	expect_record(out, "\"action\":\"totp\"");
+	expect_intact();
+}
+END_TEST
+
+/* An unknown user is recorded under the name given, never a password. */
+START_TEST(test_unknown_user_recorded)
+{
+	static char out[65536];
+
+	memset(&L, 0, sizeof(L));
+	L.user = "mallory";
+	L.answers[0] = "hunter2-typed-by-mistake";
+	L.answers[1] = "123456";
+	h_secret_add("hunter2-typed-by-mistake");
+	h_login(&D, &L);
+	ck_assert_int_eq(L.auth_rc, PAM_AUTH_ERR);
+	trail(out, sizeof(out));
+	expect_record(out, "\"user\":\"mallory\"");
+	expect_record(out, "\"result\":\"deny\",\"reason\":\"unknown_user\"");
+	ck_assert_ptr_null(strstr(out, "hunter2"));
+	expect_intact();
+}
+END_TEST
+
+static Suite *
+audit_suite(void)
+{
+	Suite *s = suite_create("pam_audit");
+	TCase *tc = tcase_create("audit");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_decisions_recorded);
+	tcase_add_test(tc, test_unknown_user_recorded);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	char base[] = "/tmp/kgw-audittest.XXXXXX";
+	SRunner *sr;
+	int failed;
+
+	if (mkdtemp(base) == NULL) {
+		perror("mkdtemp");
+		return 99;
+	}
+	h_set_base(base);
+	sr = srunner_create(audit_suite());
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	if (h_rmtree(base) != 0)
+		(void)fprintf(stderr, "cannot remove %s\n", base);
+	return failed == 0 ? 0 : 1;
+}

@@ -168,7 +168,8 @@ populate(const char *dir, unsigned long users)
 	if (kgw_conf_load(NULL, path, &conf) != 0 ||
 	    kgw_key_create(NULL, conf.key) != 0 ||
 	    kgw_key_load(NULL, conf.key, &key) != 0 ||
-	    kgw_store_open(NULL, &conf, KGW_STORE_CREATE, &s) != 0)
+	    kgw_store_open(NULL, &conf, KGW_STORE_CREATE, &s) != 0 ||
+	    kgw_store_audit_init(s, &key, "bench") != 0)
 		die("deployment");
 	(void)snprintf(path, sizeof(path), "%s/ga", dir);
 	if (mkdir(path, 0700) != 0)

@@ -6,6 +6,9 @@
  */
 #include <config.h>
 
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +24,8 @@ enum {
 	OPT_FORMAT = OPT_CMD_BASE,
 	OPT_SINCE,
 	OPT_UNTIL,
+	OPT_BEFORE,
+	OPT_ARCHIVE,
 };
 
 struct export {
@@ -30,17 +35,64 @@ struct export {
 	unsigned long n;
 };
 
-static int
-verify(struct enroll *e)
+static void
+key_load(struct enroll *e, struct kgw_key *key)
 {
-	struct kgw_audit_verdict v;
-	struct kgw_key key;
 	int r;
 
-	if ((r = kgw_key_load(&e->log, e->conf.key, &key)) != KGW_OK)
+	if ((r = kgw_key_load(&e->log, e->conf.key, key)) != KGW_OK)
 		enroll_die("cannot read the key file %s: %s", e->conf.key,
 		    kgw_strerror(r));
-	r = kgw_audit_verify(e->store, &key, &v);
+}
+
+/* An archive file (audit prune) opened as the store it is. */
+static struct kgw_store *
+archive_open(struct enroll *e, const char *path, int flags,
+    const struct kgw_key *key)
+{
+	struct kgw_store *s = NULL;
+	struct kgw_conf c = e->conf;
+	int r;
+
+	if (path[0] != '/' || snprintf(c.store, sizeof(c.store), "%s",
+	    path) >= (int)sizeof(c.store))
+		enroll_usage("audit: --archive takes an absolute path");
+	if ((r = kgw_store_open(&e->log, &c, flags, &s)) != KGW_OK ||
+	    (r = kgw_store_audit_init(s, key, "archive")) != KGW_OK)
+		enroll_die("cannot open the archive %s: %s", path,
+		    kgw_strerror(r));
+	return s;
+}
+
+/* The store's chain starts where the archive's ends: the latest one. */
+static bool
+archive_continues(struct kgw_store *store, struct kgw_store *archive)
+{
+	struct kgw_audit_head a, h;
+	bool pa, ph;
+
+	return kgw_store_audit_head(archive, &a, &pa) == KGW_OK && pa &&
+	    kgw_store_audit_head(store, &h, &ph) == KGW_OK && ph &&
+	    a.seq == h.base_seq && kgw_audit_mac_equal(a.mac, h.base_mac);
+}
+
+static int
+verify(struct enroll *e, const char *archive)
+{
+	struct kgw_audit_verdict v;
+	struct kgw_store *s = e->store;
+	struct kgw_key key;
+	bool continues = false;
+	int r;
+
+	key_load(e, &key);
+	if (archive != NULL)
+		s = archive_open(e, archive, 0, &key);
+	r = kgw_audit_verify(s, &key, &v);
+	if (archive != NULL) {
+		continues = archive_continues(e->store, s);
+		kgw_store_close(&s);
+	}
 	kgw_key_wipe(&key);
 	if (r != KGW_OK) {
 		enroll_warn("cannot read the audit trail: %s", kgw_strerror(r));
@@ -51,16 +103,24 @@ verify(struct enroll *e)
 		    "\"first_seq\":%" PRId64 ",\"last_seq\":%" PRId64,
 		    v.intact ? "true" : "false", v.records, v.first_seq,
 		    v.last_seq);
+		if (archive != NULL)
+			(void)printf(",\"store_continues\":%s",
+			    continues ? "true" : "false");
 		if (!v.intact) {
 			(void)printf(",\"bad_seq\":%" PRId64 ",\"why\":",
 			    v.bad_seq);
 			json_string(stdout, v.why);
 		}
 		(void)puts("}");
-	} else if (v.intact)
+	} else if (v.intact) {
 		(void)printf("audit trail intact: %" PRId64 " records "
 		    "(%" PRId64 " to %" PRId64 ")\n", v.records, v.first_seq,
 		    v.last_seq);
+		if (archive != NULL)
+			(void)printf("%s\n", continues ? "the store's trail "
+			    "continues from this archive" : "the store's trail "
+			    "does not continue from this archive (an older one?)");
+	}
 	else
 		(void)printf("audit trail TAMPERED at record %" PRId64 ": %s\n",
 		    v.bad_seq, v.why);
@@ -196,6 +256,114 @@ export(struct enroll *e, struct export *x)
 	return r == KGW_OK ? 0 : 1;
 }
 
+/* The records to archive: after the base, before the date. */
+struct cut {
+	int64_t before;
+	int64_t seq;		/* the last of them (0: none) */
+	unsigned char mac[KGW_AUDIT_MAC_LEN];
+	unsigned long n;
+	struct kgw_store *archive;
+};
+
+static int
+cut_find(void *arg, const struct kgw_audit_rec *r)
+{
+	struct cut *c = arg;
+
+	if (r->time >= c->before)
+		return 1;	/* in order: the rest are newer still */
+	c->seq = r->seq;
+	memcpy(c->mac, r->mac, sizeof(c->mac));
+	c->n++;
+	return 0;
+}
+
+static int
+cut_copy(void *arg, const struct kgw_audit_rec *r)
+{
+	struct cut *c = arg;
+
+	if (r->seq > c->seq)
+		return 1;
+	return kgw_store_audit_put(c->archive, r) == KGW_OK ? 0 : -1;
+}
+
+/* Copies the records up to the cut into a new archive, which must verify. */
+static int
+archive_write(struct enroll *e, const char *path, const struct kgw_key *key,
+    const struct kgw_audit_head *h, struct cut *c)
+{
+	struct kgw_audit_verdict v;
+	struct stat st;
+	int r;
+
+	/* A new file: an archive is never added to, nor overwritten. */
+	if (lstat(path, &st) == 0 || errno != ENOENT)
+		enroll_die("the archive %s exists already (or cannot be "
+		    "checked): nothing pruned", path);
+	c->archive = archive_open(e, path, KGW_STORE_CREATE, key);
+	if ((r = kgw_store_batch_begin(c->archive)) != KGW_OK)
+		goto out;
+	r = kgw_store_audit_list(e->store, h->base_seq + 1, cut_copy, c);
+	if ((r == KGW_OK || r == 1) && (r = kgw_store_audit_rehead(c->archive,
+	    h->base_seq, h->base_mac, c->seq, c->mac)) == KGW_OK)
+		r = kgw_store_batch_end(c->archive, true);
+	else
+		(void)kgw_store_batch_end(c->archive, false);
+	if (r == KGW_OK && (kgw_audit_verify(c->archive, key, &v) != KGW_OK ||
+	    !v.intact || v.last_seq != c->seq))
+		r = KGW_ERR_TAMPERED;
+out:
+	kgw_store_close(&c->archive);
+	return r;
+}
+
+static int
+prune(struct enroll *e, int64_t before, const char *path)
+{
+	struct kgw_audit_verdict v;
+	struct kgw_audit_head h;
+	struct cut c = { before, 0, { 0 }, 0, NULL };
+	struct kgw_key key;
+	char detail[KGW_AUDIT_DETAIL_MAX + 1];
+	bool present;
+	int r;
+
+	if (path == NULL || before == INT64_MIN)
+		enroll_usage("audit prune: give --before DATE and --archive "
+		    "FILE");
+	key_load(e, &key);
+	if (kgw_audit_verify(e->store, &key, &v) != KGW_OK || !v.intact)
+		enroll_die("the audit trail does not verify: run audit verify; "
+		    "nothing pruned");
+	if (kgw_store_audit_head(e->store, &h, &present) != KGW_OK)
+		enroll_die("cannot read the audit trail: nothing pruned");
+	r = present ? kgw_store_audit_list(e->store, h.base_seq + 1, cut_find,
+	    &c) : KGW_OK;
+	if (r != KGW_OK && r != 1)
+		enroll_die("cannot read the audit trail: %s; nothing pruned",
+		    kgw_strerror(r));
+	if (c.n == 0) {
+		kgw_key_wipe(&key);
+		(void)printf("no record older than that: nothing pruned\n");
+		return 0;
+	}
+	if ((r = archive_write(e, path, &key, &h, &c)) != KGW_OK)
+		enroll_die("cannot write the archive %s: %s; nothing pruned",
+		    path, kgw_strerror(r));
+	(void)snprintf(detail, sizeof(detail), "records=%" PRId64 "..%" PRId64
+	    " archive=%s", h.base_seq + 1, c.seq, path);
+	r = kgw_store_audit_cut(e->store, c.seq, c.mac, e->operator_name,
+	    detail);
+	kgw_key_wipe(&key);
+	if (r != KGW_OK)
+		enroll_die("cannot prune the store: %s (the archive %s is "
+		    "written; nothing left the store)", kgw_strerror(r), path);
+	(void)printf("archived %lu records (%" PRId64 " to %" PRId64 ") to %s\n",
+	    c.n, h.base_seq + 1, c.seq, path);
+	return 0;
+}
+
 int
 cmd_audit(struct enroll *e, int argc, char **argv)
 {
@@ -203,11 +371,14 @@ cmd_audit(struct enroll *e, int argc, char **argv)
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "since", required_argument, NULL, OPT_SINCE },
 		{ "until", required_argument, NULL, OPT_UNTIL },
+		{ "before", required_argument, NULL, OPT_BEFORE },
+		{ "archive", required_argument, NULL, OPT_ARCHIVE },
 		ENROLL_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct export x = { NULL, true, INT64_MIN, INT64_MAX, 0 };
-	const char *what;
+	const char *what, *archive = NULL;
+	int64_t before = INT64_MIN;
 	int ch, status;
 
 	while ((ch = enroll_getopt(argc, argv, opts)) != -1) {
@@ -220,18 +391,30 @@ cmd_audit(struct enroll *e, int argc, char **argv)
 			x.since = parse_date("--since", optarg);
 		else if (ch == OPT_UNTIL)
 			x.until = parse_date("--until", optarg);
+		else if (ch == OPT_BEFORE)
+			before = parse_date("--before", optarg);
+		else if (ch == OPT_ARCHIVE)
+			archive = optarg;
 		else
 			enroll_common_option(e, "audit", ch, argv);
 	}
 	if (argc - optind != 1)
-		enroll_usage("audit: expected verify or export (see --help)");
+		enroll_usage("audit: expected verify, export or prune (see "
+		    "--help)");
 	what = argv[optind];
-	if (strcmp(what, "verify") != 0 && strcmp(what, "export") != 0)
-		enroll_usage("audit: expected verify or export (see --help)");
+	if (strcmp(what, "verify") != 0 && strcmp(what, "export") != 0 &&
+	    strcmp(what, "prune") != 0)
+		enroll_usage("audit: expected verify, export or prune (see "
+		    "--help)");
 	if (e->json)
 		x.csv = false;
 	enroll_open(e);
-	status = strcmp(what, "verify") == 0 ? verify(e) : export(e, &x);
+	if (strcmp(what, "verify") == 0)
+		status = verify(e, archive);
+	else if (strcmp(what, "export") == 0)
+		status = export(e, &x);
+	else
+		status = prune(e, before, archive);
 	enroll_close(e);
 	return status;
 }

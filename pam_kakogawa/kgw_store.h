@@ -200,6 +200,21 @@ int kgw_store_audit_list(struct kgw_store *s, int64_t from,
     int (*cb)(void *arg, const struct kgw_audit_rec *r), void *arg);
 
 /*
+ * Retention (kakogawa-enroll audit prune). In an archive (a store of its
+ * own): audit_put copies a record as it is, MAC and all, and audit_rehead
+ * writes the head over the copies (base: where they start; seq and mac:
+ * the last), both inside a batch. In the store: audit_cut removes the
+ * records up to cut_seq, makes the last of them the head's base (so the
+ * chain goes on from the archive's end), and records the cut as a change
+ * by op with detail, all in one transaction.
+ */
+int kgw_store_audit_put(struct kgw_store *s, const struct kgw_audit_rec *r);
+int kgw_store_audit_rehead(struct kgw_store *s, int64_t base_seq,
+    const unsigned char *base_mac, int64_t seq, const unsigned char *mac);
+int kgw_store_audit_cut(struct kgw_store *s, int64_t cut_seq,
+    const unsigned char *cut_mac, const char *op, const char *detail);
+
+/*
  * A batch: the helpdesk changes made between begin and end are one
  * transaction, kept by end(s, true) and all undone by end(s, false) (also
  * what a failed change inside the batch asks for). Used by `import`.

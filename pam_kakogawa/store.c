@@ -365,3 +365,41 @@ kgw_store_fido2_accept(struct kgw_store *s, const struct kgw_user_rec *seen,
 	return s->ops->fido2_accept(s, seen, totp_step, key, sign_count, now,
 	    audit);
 }
+
+int
+kgw_store_audit_put(struct kgw_store *s, const struct kgw_audit_rec *r)
+{
+	if (s == NULL || r == NULL || !s->audited || r->seq < 1)
+		return KGW_ERR_INTERNAL;
+	return s->ops->audit_put(s, r);
+}
+
+int
+kgw_store_audit_rehead(struct kgw_store *s, int64_t base_seq,
+    const unsigned char *base_mac, int64_t seq, const unsigned char *mac)
+{
+	struct kgw_audit_head h;
+	int r;
+
+	if (s == NULL || base_mac == NULL || mac == NULL || !s->audited ||
+	    base_seq < 0 || seq < base_seq)
+		return KGW_ERR_INTERNAL;
+	memset(&h, 0, sizeof(h));
+	h.base_seq = base_seq;
+	memcpy(h.base_mac, base_mac, sizeof(h.base_mac));
+	h.seq = seq;
+	memcpy(h.mac, mac, sizeof(h.mac));
+	if ((r = kgw_audit_head_mac(&s->audit_key, &h, h.head_mac)) != KGW_OK)
+		return r;
+	return s->ops->audit_rehead(s, &h);
+}
+
+int
+kgw_store_audit_cut(struct kgw_store *s, int64_t cut_seq,
+    const unsigned char *cut_mac, const char *op, const char *detail)
+{
+	if (s == NULL || cut_mac == NULL || op == NULL || detail == NULL ||
+	    !s->audited || cut_seq < 1)
+		return KGW_ERR_INTERNAL;
+	return s->ops->audit_cut(s, cut_seq, cut_mac, op, detail);
+}

@@ -55,6 +55,11 @@ struct kgw_store_ops {
 	    bool *present);
 	int (*audit_list)(struct kgw_store *s, int64_t from,
 	    int (*cb)(void *arg, const struct kgw_audit_rec *r), void *arg);
+	int (*audit_put)(struct kgw_store *s, const struct kgw_audit_rec *r);
+	int (*audit_rehead)(struct kgw_store *s,
+	    const struct kgw_audit_head *h);
+	int (*audit_cut)(struct kgw_store *s, int64_t cut_seq,
+	    const unsigned char *cut_mac, const char *op, const char *detail);
 };
 
 /* Every backend's handle starts with this. */

@@ -579,6 +579,9 @@ static const struct kgw_store_ops sqlite_ops = {
 	.audit_add = kgw_sq_audit_add,
 	.audit_head = kgw_sq_audit_head,
 	.audit_list = kgw_sq_audit_list,
+	.audit_put = kgw_sq_audit_put,
+	.audit_rehead = kgw_sq_audit_rehead,
+	.audit_cut = kgw_sq_audit_cut,
 };
 
 int

@@ -117,6 +117,10 @@ int kgw_sq_audit_head(struct kgw_store *s, struct kgw_audit_head *h,
     bool *present);
 int kgw_sq_audit_list(struct kgw_store *s, int64_t from,
     int (*cb)(void *arg, const struct kgw_audit_rec *r), void *arg);
+int kgw_sq_audit_put(struct kgw_store *s, const struct kgw_audit_rec *r);
+int kgw_sq_audit_rehead(struct kgw_store *s, const struct kgw_audit_head *h);
+int kgw_sq_audit_cut(struct kgw_store *s, int64_t cut_seq,
+    const unsigned char *cut_mac, const char *op, const char *detail);
 
 /* The connection (store_sqlite_conn.c). */
 int kgw_sq_open(struct sqlite_store *ss, unsigned busy_timeout, int flags);

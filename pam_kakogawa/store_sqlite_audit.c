@@ -7,6 +7,7 @@
 #include <config.h>
 
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -232,5 +233,70 @@ kgw_sq_audit_list(struct kgw_store *s, int64_t from,
 	r = rc == SQLITE_DONE ? KGW_OK : kgw_sq_db_fail(ss, "audit_list", rc);
 fail:
 	sqlite3_finalize(st);
+	return r;
+}
+
+int
+kgw_sq_audit_put(struct kgw_store *s, const struct kgw_audit_rec *r)
+{
+	struct sqlite_store *ss = to_sqlite(s);
+
+	if (!ss->batch)
+		return KGW_ERR_INTERNAL;	/* copies go in one batch */
+	return record_insert(ss, r);
+}
+
+int
+kgw_sq_audit_rehead(struct kgw_store *s, const struct kgw_audit_head *h)
+{
+	struct sqlite_store *ss = to_sqlite(s);
+
+	if (!ss->batch)
+		return KGW_ERR_INTERNAL;
+	return head_write(ss, h);
+}
+
+/*
+ * The records up to cut_seq leave the store; the chain now starts after
+ * them. The head must verify before, and the cut is itself recorded.
+ */
+int
+kgw_sq_audit_cut(struct kgw_store *s, int64_t cut_seq,
+    const unsigned char *cut_mac, const char *op, const char *detail)
+{
+	struct sqlite_store *ss = to_sqlite(s);
+	struct kgw_sq_change c = {
+		"-", op, "audit_prune", detail, (int64_t)time(NULL), false
+	};
+	unsigned char want[KGW_AUDIT_MAC_LEN];
+	struct kgw_audit_head h;
+	sqlite3_stmt *st = NULL;
+	bool present;
+	int r;
+
+	if ((r = kgw_sq_db_exec(ss, "BEGIN IMMEDIATE", "audit_cut")) != KGW_OK)
+		return r;
+	if ((r = head_read(ss, &h, &present)) != KGW_OK)
+		goto fail;
+	if (!present || cut_seq <= h.base_seq || cut_seq > h.seq ||
+	    kgw_audit_head_mac(&s->audit_key, &h, want) != KGW_OK ||
+	    !kgw_audit_mac_equal(want, h.head_mac)) {
+		r = KGW_ERR_TAMPERED;
+		goto fail;
+	}
+	if ((r = kgw_sq_db_prepare(ss, "DELETE FROM audit WHERE seq <= ?1",
+	    &st)) != KGW_OK || (r = kgw_sq_bind_int(ss, st, 1, cut_seq)) !=
+	    KGW_OK || (r = kgw_sq_db_done(ss, st, "audit_cut")) != KGW_OK)
+		goto fail;
+	h.base_seq = cut_seq;
+	memcpy(h.base_mac, cut_mac, sizeof(h.base_mac));
+	if ((r = kgw_audit_head_mac(&s->audit_key, &h, h.head_mac)) !=
+	    KGW_OK || (r = head_write(ss, &h)) != KGW_OK ||
+	    (r = kgw_sq_change_record(ss, &c)) != KGW_OK)
+		goto fail;
+	r = kgw_sq_db_exec(ss, "COMMIT", "audit_cut");
+fail:
+	sqlite3_finalize(st);
+	kgw_sq_db_rollback(ss);
 	return r;
 }

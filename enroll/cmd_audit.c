@@ -26,6 +26,8 @@ enum {
 	OPT_UNTIL,
 	OPT_BEFORE,
 	OPT_ARCHIVE,
+	OPT_ZONE,
+	OPT_USER,
 };
 
 struct export {
@@ -372,22 +374,26 @@ cmd_audit(struct enroll *e, int argc, char **argv)
 		{ "since", required_argument, NULL, OPT_SINCE },
 		{ "until", required_argument, NULL, OPT_UNTIL },
 		{ "before", required_argument, NULL, OPT_BEFORE },
+		{ "zone", required_argument, NULL, OPT_ZONE },
+		{ "user", required_argument, NULL, OPT_USER },
 		{ "archive", required_argument, NULL, OPT_ARCHIVE },
 		ENROLL_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct export x = { NULL, true, INT64_MIN, INT64_MAX, 0 };
-	const char *what, *archive = NULL;
+	struct audit_filter f = { INT64_MIN, INT64_MAX, NULL, NULL };
+	const char *what, *archive = NULL, *format = NULL;
 	int64_t before = INT64_MIN;
 	int ch, status;
 
 	while ((ch = enroll_getopt(argc, argv, opts)) != -1) {
-		if (ch == OPT_FORMAT) {
-			if (strcmp(optarg, "csv") != 0 &&
-			    strcmp(optarg, "json") != 0)
-				enroll_usage("audit: --format is csv or json");
-			x.csv = strcmp(optarg, "csv") == 0;
-		} else if (ch == OPT_SINCE)
+		if (ch == OPT_FORMAT)
+			format = optarg;
+		else if (ch == OPT_ZONE)
+			f.zone = optarg;
+		else if (ch == OPT_USER)
+			f.user = optarg;
+		else if (ch == OPT_SINCE)
 			x.since = parse_date("--since", optarg);
 		else if (ch == OPT_UNTIL)
 			x.until = parse_date("--until", optarg);
@@ -403,16 +409,26 @@ cmd_audit(struct enroll *e, int argc, char **argv)
 		    "--help)");
 	what = argv[optind];
 	if (strcmp(what, "verify") != 0 && strcmp(what, "export") != 0 &&
-	    strcmp(what, "prune") != 0)
-		enroll_usage("audit: expected verify, export or prune (see "
-		    "--help)");
-	if (e->json)
-		x.csv = false;
+	    strcmp(what, "prune") != 0 && strcmp(what, "report") != 0)
+		enroll_usage("audit: expected verify, export, report or prune "
+		    "(see --help)");
+	if (format != NULL && strcmp(format, "csv") != 0 &&
+	    strcmp(format, "json") != 0 && (strcmp(format, "text") != 0 ||
+	    strcmp(what, "report") != 0))
+		enroll_usage("audit: --format is csv or json (report: text, "
+		    "csv or json)");
+	x.csv = !e->json && (format == NULL || strcmp(format, "csv") == 0);
+	f.since = x.since;
+	f.until = x.until;
 	enroll_open(e);
 	if (strcmp(what, "verify") == 0)
 		status = verify(e, archive);
 	else if (strcmp(what, "export") == 0)
 		status = export(e, &x);
+	else if (strcmp(what, "report") == 0)
+		status = audit_report(e, &f, e->json || (format != NULL &&
+		    strcmp(format, "json") == 0) ? AUDIT_JSON : format != NULL &&
+		    strcmp(format, "csv") == 0 ? AUDIT_CSV : AUDIT_TEXT);
 	else
 		status = prune(e, before, archive);
 	enroll_close(e);

@@ -144,6 +144,15 @@ int cmd_delete(struct enroll *e, int argc, char **argv);
 int cmd_revoke(struct enroll *e, int argc, char **argv);
 int cmd_fido2(struct enroll *e, int argc, char **argv);
 int cmd_audit(struct enroll *e, int argc, char **argv);
+
+/* audit report (cmd_audit_report.c): the records it counts. */
+struct audit_filter {
+	int64_t since, until;	/* [since, until), Unix time */
+	const char *zone;	/* NULL: every zone (and the changes) */
+	const char *user;	/* NULL: everyone */
+};
+enum { AUDIT_TEXT, AUDIT_JSON, AUDIT_CSV };
+int audit_report(struct enroll *e, const struct audit_filter *f, int format);
 int cmd_zones(struct enroll *e, int argc, char **argv);
 int cmd_zone_check(struct enroll *e, int argc, char **argv);
 int cmd_import(struct enroll *e, int argc, char **argv);

@@ -35,7 +35,7 @@ static bool
 col_text(sqlite3_stmt *st, int col, char *out, size_t cap)
 {
 	const unsigned char *p;
-	size_t n;
+	size_t n, i;
 
 	if (sqlite3_column_type(st, col) != SQLITE_TEXT ||
 	    (p = sqlite3_column_text(st, col)) == NULL)
@@ -45,6 +45,11 @@ col_text(sqlite3_stmt *st, int col, char *out, size_t cap)
 		return false;
 	memcpy(out, p, n);
 	out[n] = '\0';
+	/* Shown to people: a row written around us could steer a terminal.
+	 * (Such a row fails its MAC: a true record holds no control byte.) */
+	for (i = 0; i < n; i++)
+		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
+			out[i] = '?';
 	return true;
 }
 

@@ -55,14 +55,22 @@ fresh_code(void)
 }
 
 static void
-login(const char *rhost, const char *code)
+login_phases(const char *rhost, const char *code, bool account)
 {
 	memset(&L, 0, sizeof(L));
 	L.user = "alice";
 	L.answers[0] = alice.password;
 	L.answers[1] = code;
 	L.rhost = rhost;
+	L.skip_account = !account;
 	h_login(&D, &L);
+}
+
+/* auth, then account (which a refused auth would never reach in sshd). */
+static void
+login(const char *rhost, const char *code)
+{
+	login_phases(rhost, code, true);
 }
 
 /* The trail as JSON (kakogawa-enroll --json audit export). */
@@ -155,6 +163,48 @@ START_TEST(test_unknown_user_recorded)
 }
 END_TEST
 
+/* The security officer's report counts what happened, by zone, person,
+ * reason, and lists the lockout with its time. */
+START_TEST(test_report)
+{
+	static char out[65536];
+	int i, rc;
+
+	login_phases(H_RHOST, fresh_code(), true);
+	ck_assert_int_eq(L.auth_rc, PAM_SUCCESS);
+	for (i = 0; i < 5; i++) {	/* the harness locks after 5 */
+		login_phases(H_RHOST, "000000", false);
+		ck_assert_int_eq(L.auth_rc, PAM_AUTH_ERR);
+	}
+	login_phases("203.0.113.9", fresh_code(), false);
+	rc = h_cli(&D, NULL, out, sizeof(out), "--json", "audit", "report",
+	    (char *)NULL);
+	ck_assert_msg(rc == 0, "audit report: exit %d: %s", rc, out);
+	/* The refusal from a source in no zone is one of this host's. */
+	expect_record(out, "\"zones\":[{\"zone\":\"" H_ZONE "\","
+	    "\"allowed\":1,\"refused\":6}");
+	expect_record(out, "{\"user\":\"alice\",\"allowed\":1,"
+	    "\"refused\":6}");
+	expect_record(out, "{\"reason\":\"bad_code\",\"count\":5}");
+	expect_record(out, "{\"reason\":\"zone\",\"count\":1}");
+	expect_record(out, "\"lockouts\":[{\"time\":\"");
+	expect_record(out, "\"user\":\"alice\",\"host\":");
+	expect_record(out, "\"detail\":\"failures=5 locked=yes until=");
+	expect_record(out, "\"action\":\"totp\",\"count\":1}");
+	/* A zone's report: its logins only, no helpdesk changes. */
+	rc = h_cli(&D, NULL, out, sizeof(out), "--json", "audit", "report",
+	    "--zone", H_ZONE, (char *)NULL);
+	ck_assert_msg(rc == 0, "audit report --zone: exit %d: %s", rc, out);
+	expect_record(out, "{\"records\":7,");
+	expect_record(out, "\"changes\":[]");
+	/* A person's report: bob did nothing. */
+	rc = h_cli(&D, NULL, out, sizeof(out), "--json", "audit", "report",
+	    "--user", "bob", (char *)NULL);
+	ck_assert_msg(rc == 0, "audit report --user: exit %d: %s", rc, out);
+	expect_record(out, "{\"records\":0,\"zones\":[],");
+}
+END_TEST
+
 static Suite *
 audit_suite(void)
 {
@@ -164,6 +214,7 @@ audit_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_decisions_recorded);
 	tcase_add_test(tc, test_unknown_user_recorded);
+	tcase_add_test(tc, test_report);
 	suite_add_tcase(s, tc);
 	return s;
 }

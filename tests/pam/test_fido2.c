@@ -280,6 +280,12 @@ START_TEST(test_counter_backwards)
 	ck_assert_int_eq(cli(NULL, out, sizeof(out), "show", "alice", NULL,
 	    NULL, NULL), 0);
 	ck_assert_ptr_nonnull(strstr(out, "FLAGGED"));
+	/* The security officer's report lists it. */
+	ck_assert_int_eq(cli(NULL, out, sizeof(out), "--json", "audit",
+	    "report", NULL, NULL), 0);
+	ck_assert_msg(strstr(out, "\"clones\":[{\"time\":") != NULL &&
+	    strstr(out, "\"user\":\"alice\"") != NULL &&
+	    strstr(out, "\"detail\":\"label=office\"}]") != NULL, "%s", out);
 	/* Revoked and enrolled again by the helpdesk: back at work. */
 	ck_assert_int_eq(cli(NULL, out, sizeof(out), "revoke", "alice",
 	    "fido2", "office", NULL), 0);

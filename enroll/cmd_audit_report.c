@@ -1,0 +1,317 @@
+/*
+ * audit report: what the security officer reads for a period, from the
+ * audit trail: logins allowed and refused per zone and per person,
+ * refusals by reason, lockouts, possible key clones, and the helpdesk's
+ * changes by operator. Text for people, JSON or CSV for the auditor.
+ */
+#include <config.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "enroll.h"
+#include "kgw_audit.h"
+#include "kgw_err.h"
+
+/* One line of a table: a key (and a second), and its counts. */
+struct row {
+	char key[KGW_AUDIT_FIELD_MAX + 1];
+	char key2[KGW_AUDIT_FIELD_MAX + 1];
+	unsigned long allowed, refused;
+};
+
+struct table {
+	struct row *rows;
+	size_t n, cap;
+};
+
+/* A record worth listing one by one (a lockout, a possible clone). */
+struct event {
+	int64_t time;
+	char user[KGW_AUDIT_FIELD_MAX + 1];
+	char host[KGW_AUDIT_FIELD_MAX + 1];
+	char what[KGW_AUDIT_DETAIL_MAX + 1];
+};
+
+struct events {
+	struct event *ev;
+	size_t n, cap;
+};
+
+struct report {
+	const struct audit_filter *filter;
+	unsigned long records;
+	struct table zones, users, reasons, changes;
+	struct events lockouts, clones;
+};
+
+static void *
+grow(void *p, size_t *cap, size_t size)
+{
+	size_t want = *cap == 0 ? 16 : *cap * 2;
+
+	if ((p = reallocarray(p, want, size)) == NULL)
+		enroll_die("out of memory");
+	*cap = want;
+	return p;
+}
+
+static struct row *
+row_get(struct table *t, const char *key, const char *key2)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (strcmp(t->rows[i].key, key) == 0 &&
+		    strcmp(t->rows[i].key2, key2) == 0)
+			return &t->rows[i];
+	if (t->n == t->cap)
+		t->rows = grow(t->rows, &t->cap, sizeof(*t->rows));
+	memset(&t->rows[t->n], 0, sizeof(t->rows[t->n]));
+	(void)snprintf(t->rows[t->n].key, sizeof(t->rows[t->n].key), "%s",
+	    key);
+	(void)snprintf(t->rows[t->n].key2, sizeof(t->rows[t->n].key2), "%s",
+	    key2);
+	return &t->rows[t->n++];
+}
+
+static void
+event_add(struct events *e, const struct kgw_audit_rec *r, const char *what)
+{
+	struct event *ev;
+
+	if (e->n == e->cap)
+		e->ev = grow(e->ev, &e->cap, sizeof(*e->ev));
+	ev = &e->ev[e->n++];
+	ev->time = r->time;
+	(void)snprintf(ev->user, sizeof(ev->user), "%s",
+	    r->field[KGW_AF_USER]);
+	(void)snprintf(ev->host, sizeof(ev->host), "%s",
+	    r->field[KGW_AF_HOST]);
+	(void)snprintf(ev->what, sizeof(ev->what), "%s", what);
+}
+
+static bool
+wanted(const struct audit_filter *f, const struct kgw_audit_rec *r)
+{
+	bool change = strcmp(r->field[KGW_AF_KIND], "change") == 0;
+
+	if (r->time < f->since || r->time >= f->until)
+		return false;
+	if (f->user != NULL && strcmp(r->field[KGW_AF_USER], f->user) != 0)
+		return false;
+	/* Changes belong to no zone: a zone's report leaves them out. */
+	return f->zone == NULL || (!change &&
+	    strcmp(r->field[KGW_AF_HOST_ZONE], f->zone) == 0);
+}
+
+static int
+tally(void *arg, const struct kgw_audit_rec *r)
+{
+	struct report *rep = arg;
+	bool allow = strcmp(r->field[KGW_AF_RESULT], "allow") == 0;
+
+	if (!wanted(rep->filter, r))
+		return 0;
+	rep->records++;
+	if (strcmp(r->field[KGW_AF_KIND], "change") == 0) {
+		row_get(&rep->changes, r->field[KGW_AF_OPERATOR],
+		    r->field[KGW_AF_ACTION])->allowed++;
+		if (strcmp(r->field[KGW_AF_ACTION], "flag:fido2") == 0)
+			event_add(&rep->clones, r, r->detail);
+		return 0;
+	}
+	if (allow) {
+		row_get(&rep->zones, r->field[KGW_AF_HOST_ZONE], "")->allowed++;
+		row_get(&rep->users, r->field[KGW_AF_USER], "")->allowed++;
+		return 0;
+	}
+	row_get(&rep->zones, r->field[KGW_AF_HOST_ZONE], "")->refused++;
+	row_get(&rep->users, r->field[KGW_AF_USER], "")->refused++;
+	row_get(&rep->reasons, r->field[KGW_AF_REASON], "")->refused++;
+	if (strstr(r->detail, "locked=yes") != NULL)
+		event_add(&rep->lockouts, r, r->detail);
+	return 0;
+}
+
+static void
+time_utc(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		(void)snprintf(buf, len, "%" PRId64, t);
+}
+
+static void
+text_table(const char *title, const char *h1, const char *h2,
+    const struct table *t, bool two)
+{
+	size_t i;
+
+	(void)printf("\n%s\n", title);
+	if (t->n == 0) {
+		(void)puts("  none");
+		return;
+	}
+	(void)printf("  %-24s %10s %10s\n", h1, h2, two ? "refused" : "");
+	for (i = 0; i < t->n; i++) {
+		const struct row *r = &t->rows[i];
+
+		if (two)
+			(void)printf("  %-24s %10lu %10lu\n", r->key,
+			    r->allowed, r->refused);
+		else
+			(void)printf("  %-24s %10lu\n", r->key,
+			    r->allowed + r->refused);
+	}
+}
+
+static void
+text_events(const char *title, const struct events *e)
+{
+	char t[32];
+	size_t i;
+
+	(void)printf("\n%s\n", title);
+	if (e->n == 0)
+		(void)puts("  none");
+	for (i = 0; i < e->n; i++) {
+		time_utc(e->ev[i].time, t, sizeof(t));
+		(void)printf("  %s  %s  on %s  %s\n", t, e->ev[i].user,
+		    e->ev[i].host, e->ev[i].what);
+	}
+}
+
+static void
+text_report(const struct report *rep)
+{
+	size_t i;
+
+	(void)printf("audit report: %lu records\n", rep->records);
+	text_table("Logins per zone:", "zone", "allowed", &rep->zones, true);
+	text_table("Logins per person:", "user", "allowed", &rep->users, true);
+	text_table("Refusals by reason:", "reason", "count", &rep->reasons,
+	    false);
+	text_events("Lockouts:", &rep->lockouts);
+	text_events("Security keys flagged as possible clones:", &rep->clones);
+	(void)puts("\nHelpdesk changes by operator:");
+	if (rep->changes.n == 0)
+		(void)puts("  none");
+	for (i = 0; i < rep->changes.n; i++)
+		(void)printf("  %-24s %-16s %10lu\n", rep->changes.rows[i].key,
+		    rep->changes.rows[i].key2, rep->changes.rows[i].allowed);
+}
+
+static void
+json_table(const char *name, const char *k1, const char *k2,
+    const struct table *t, bool counts)
+{
+	size_t i;
+
+	(void)printf(",\"%s\":[", name);
+	for (i = 0; i < t->n; i++) {
+		(void)printf("%s{\"%s\":", i > 0 ? "," : "", k1);
+		json_string(stdout, t->rows[i].key);
+		if (k2 != NULL) {
+			(void)printf(",\"%s\":", k2);
+			json_string(stdout, t->rows[i].key2);
+		}
+		if (counts)
+			(void)printf(",\"allowed\":%lu,\"refused\":%lu}",
+			    t->rows[i].allowed, t->rows[i].refused);
+		else
+			(void)printf(",\"count\":%lu}", t->rows[i].allowed +
+			    t->rows[i].refused);
+	}
+	(void)putchar(']');
+}
+
+static void
+json_events(const char *name, const struct events *e)
+{
+	char t[32];
+	size_t i;
+
+	(void)printf(",\"%s\":[", name);
+	for (i = 0; i < e->n; i++) {
+		time_utc(e->ev[i].time, t, sizeof(t));
+		(void)printf("%s{\"time\":\"%s\",\"user\":", i > 0 ? "," : "",
+		    t);
+		json_string(stdout, e->ev[i].user);
+		(void)fputs(",\"host\":", stdout);
+		json_string(stdout, e->ev[i].host);
+		(void)fputs(",\"detail\":", stdout);
+		json_string(stdout, e->ev[i].what);
+		(void)putchar('}');
+	}
+	(void)putchar(']');
+}
+
+static void
+json_report(const struct report *rep)
+{
+	(void)printf("{\"records\":%lu", rep->records);
+	json_table("zones", "zone", NULL, &rep->zones, true);
+	json_table("users", "user", NULL, &rep->users, true);
+	json_table("reasons", "reason", NULL, &rep->reasons, false);
+	json_events("lockouts", &rep->lockouts);
+	json_events("clones", &rep->clones);
+	json_table("changes", "operator", "action", &rep->changes, false);
+	(void)puts("}");
+}
+
+/* CSV: one table, section,key,key2,allowed,refused. */
+static void
+csv_table(const char *section, const struct table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		(void)printf("%s,%s,%s,%lu,%lu\n", section, t->rows[i].key,
+		    t->rows[i].key2, t->rows[i].allowed, t->rows[i].refused);
+}
+
+static void
+csv_report(const struct report *rep)
+{
+	(void)puts("section,key,key2,allowed,refused");
+	csv_table("zone", &rep->zones);
+	csv_table("user", &rep->users);
+	csv_table("reason", &rep->reasons);
+	csv_table("change", &rep->changes);
+	(void)printf("lockouts,,,%zu,\nclones,,,%zu,\n", rep->lockouts.n,
+	    rep->clones.n);
+}
+
+int
+audit_report(struct enroll *e, const struct audit_filter *f, int format)
+{
+	struct report rep;
+	int r;
+
+	memset(&rep, 0, sizeof(rep));
+	rep.filter = f;
+	r = kgw_store_audit_list(e->store, 0, tally, &rep);
+	if (r == KGW_OK) {
+		if (format == AUDIT_JSON)
+			json_report(&rep);
+		else if (format == AUDIT_CSV)
+			csv_report(&rep);
+		else
+			text_report(&rep);
+	} else
+		enroll_warn("cannot read the audit trail: %s", kgw_strerror(r));
+	free(rep.zones.rows);
+	free(rep.users.rows);
+	free(rep.reasons.rows);
+	free(rep.changes.rows);
+	free(rep.lockouts.ev);
+	free(rep.clones.ev);
+	return r == KGW_OK ? 0 : 1;
+}

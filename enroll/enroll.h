@@ -144,6 +144,7 @@ int cmd_delete(struct enroll *e, int argc, char **argv);
 int cmd_revoke(struct enroll *e, int argc, char **argv);
 int cmd_fido2(struct enroll *e, int argc, char **argv);
 int cmd_audit(struct enroll *e, int argc, char **argv);
+int cmd_check(struct enroll *e, int argc, char **argv);
 
 /* audit report (cmd_audit_report.c): the records it counts. */
 struct audit_filter {

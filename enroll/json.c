@@ -8,14 +8,42 @@
 #include "kgw_zone.h"
 
 /*
- * Writes s as a quoted JSON string. Everything we print is ASCII by
- * construction (validated names, core tokens), so a byte outside ASCII can
- * only be damage: it becomes U+FFFD rather than invalid JSON.
+ * The length of the well-formed UTF-8 sequence at p (2 to 4), or 0: no
+ * overlong form, no surrogate, nothing past U+10FFFF. A string's NUL ends
+ * a short sequence, as it is no continuation byte.
+ */
+static size_t
+utf8_len(const unsigned char *p)
+{
+	size_t n, i;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0) ||
+	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))
+		return 0;
+	return n;
+}
+
+/*
+ * Writes s as a quoted JSON string. Well-formed UTF-8 (the Japanese of
+ * check, the policy's clauses) passes as it is; any other byte outside
+ * ASCII can only be damage, and becomes U+FFFD rather than invalid JSON.
  */
 void
 json_string(FILE *out, const char *s)
 {
 	const unsigned char *p;
+	size_t n;
 
 	(void)fputc('"', out);
 	for (p = (const unsigned char *)s; *p != '\0'; p++) {
@@ -35,7 +63,10 @@ json_string(FILE *out, const char *s)
 		default:
 			if (*p < 0x20 || *p == 0x7f)
 				(void)fprintf(out, "\\u%04x", *p);
-			else if (*p > 0x7f)
+			else if (*p > 0x7f && (n = utf8_len(p)) > 0) {
+				(void)fwrite(p, 1, n, out);
+				p += n - 1;
+			} else if (*p > 0x7f)
 				(void)fputs("\\ufffd", out);
 			else
 				(void)fputc(*p, out);

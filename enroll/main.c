@@ -37,6 +37,7 @@ static const struct command {
 	{ "zone-check", cmd_zone_check },
 	{ "import", cmd_import },
 	{ "audit", cmd_audit },
+	{ "check", cmd_check },
 	{ "help", cmd_help },
 };
 
@@ -92,6 +93,10 @@ enroll_help(FILE *out)
 "  audit prune --before DATE --archive FILE\n"
 "                        move older records to a new archive FILE (an\n"
 "                        absolute path) that verifies on its own\n"
+"  check [--only files,pam,policy,clock] [--unused-days N] [--pam-dir DIR]\n"
+"                        the host's self-inspection: findings with their\n"
+"                        severity and policy clause (exit 0 none, 1\n"
+"                        warnings, 2 critical); Japanese when LANG=ja*\n"
 "  help                  show this help\n"
 "\n"
 "Options:\n"

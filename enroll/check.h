@@ -1,0 +1,50 @@
+/*
+ * kakogawa-enroll check: the self-inspection (自己点検) of a host. Each
+ * part (check_files.c, check_pam.c, check_policy.c) adds findings; the
+ * command (cmd_check.c) prints them, in Japanese or English.
+ */
+#ifndef ENROLL_CHECK_H
+#define ENROLL_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "enroll.h"
+
+enum check_severity { CHECK_INFO, CHECK_WARNING, CHECK_CRITICAL };
+
+/* Clauses of the city's policy (加古川市情報セキュリティポリシー). */
+#define CLAUSE_MFA "基本方針6(3)① 多要素認証"
+#define CLAUSE_SEPARATION "基本方針6(3)② 通信経路の分割"
+#define CLAUSE_ACCESS "基本方針6(6) アクセス制御"
+#define CLAUSE_OPERATION "基本方針6(7) 運用・監視"
+#define CLAUSE_AUDIT "基本方針7 監査・自己点検"
+
+#define CHECK_TEXT_MAX 320
+
+struct finding {
+	enum check_severity severity;
+	char id[96];		/* stable: "pam.sshd.missing" */
+	const char *clause;
+	char en[CHECK_TEXT_MAX];
+	char ja[CHECK_TEXT_MAX];
+};
+
+struct check {
+	struct enroll *e;
+	const char *pam_dir;	/* /etc/pam.d, or --pam-dir */
+	unsigned unused_days;
+	struct finding *f;
+	size_t n, cap;
+};
+
+/* Adds a finding: its text in English and Japanese. */
+void check_add(struct check *c, enum check_severity sev, const char *id,
+    const char *clause, const char *en, const char *ja);
+
+void check_files(struct check *c);
+void check_pam(struct check *c);
+void check_policy(struct check *c);
+void check_clock(struct check *c);
+
+#endif

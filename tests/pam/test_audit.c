@@ -197,6 +197,11 @@ START_TEST(test_report)
 	ck_assert_msg(rc == 0, "audit report --zone: exit %d: %s", rc, out);
 	expect_record(out, "{\"records\":7,");
 	expect_record(out, "\"changes\":[]");
+	/* The self-inspection notes the lock. */
+	rc = h_cli(&D, NULL, out, sizeof(out), "check", "--only", "policy",
+	    (char *)NULL);
+	ck_assert_msg(strstr(out, "[info] policy.locked.alice") != NULL,
+	    "check: exit %d: %s", rc, out);
 	/* A person's report: bob did nothing. */
 	rc = h_cli(&D, NULL, out, sizeof(out), "--json", "audit", "report",
 	    "--user", "bob", (char *)NULL);

@@ -178,6 +178,11 @@ START_TEST(test_enrol_and_login)
 	ck_assert_ptr_null(strstr(out, "\"last_used\":null"));
 	ck_assert_ptr_nonnull(strstr(out, "\"action\":\"fido2\","
 	    "\"detail\":\"label=office\""));
+	/* The login is in the audit trail with its factors. */
+	ck_assert_int_eq(cli(NULL, out, sizeof(out), "--json", "audit",
+	    "export", NULL, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"tty\":\"tty1\",\"factors\":"
+	    "\"password,fido2\",\"result\":\"allow\""));
 }
 END_TEST
 
@@ -286,6 +291,11 @@ START_TEST(test_counter_backwards)
 	ck_assert_msg(strstr(out, "\"clones\":[{\"time\":") != NULL &&
 	    strstr(out, "\"user\":\"alice\"") != NULL &&
 	    strstr(out, "\"detail\":\"label=office\"}]") != NULL, "%s", out);
+	/* And the self-inspection. */
+	ck_assert_int_eq(cli(NULL, out, sizeof(out), "check", "--only",
+	    "policy", NULL, NULL), 1);
+	ck_assert_msg(strstr(out, "[warning] policy.key_flagged.alice.office") !=
+	    NULL, "%s", out);
 	/* Revoked and enrolled again by the helpdesk: back at work. */
 	ck_assert_int_eq(cli(NULL, out, sizeof(out), "revoke", "alice",
 	    "fido2", "office", NULL), 0);

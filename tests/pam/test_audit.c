@@ -216,6 +216,8 @@ audit_suite(void)
 	Suite *s = suite_create("pam_audit");
 	TCase *tc = tcase_create("audit");
 
+	/* Many logins a test, under valgrind too. */
+	tcase_set_timeout(tc, 120);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_decisions_recorded);
 	tcase_add_test(tc, test_unknown_user_recorded);

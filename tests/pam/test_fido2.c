@@ -629,7 +629,7 @@ fido2_suite(void)
 	Suite *s = suite_create("fido2");
 	TCase *tc = tcase_create("fido2");
 
-	tcase_set_timeout(tc, 60);
+	tcase_set_timeout(tc, 120);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_enrol_and_login);
 	tcase_add_test(tc, test_eddsa);

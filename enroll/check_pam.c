@@ -122,12 +122,18 @@ stack_read(const struct check *c, const char *service, const char *type,
 }
 
 static bool
-is_ours(const struct pam_line *l)
+is_module(const struct pam_line *l, const char *name)
 {
 	const char *base = strrchr(l->module, '/');
 
-	return strcmp(base != NULL ? base + 1 : l->module,
-	    "pam_kakogawa.so") == 0;
+	return strcmp(base != NULL ? base + 1 : l->module, name) == 0;
+}
+
+/* pam_rootok's sufficient only lets root through: not a skip. */
+static bool
+is_ours(const struct pam_line *l)
+{
+	return is_module(l, "pam_kakogawa.so");
 }
 
 /*
@@ -144,15 +150,19 @@ may_skip(const char *control, size_t i, size_t ours)
 
 	if (strcmp(control, "sufficient") == 0)
 		return true;
-	if (control[0] != '[' || (p = strstr(control, "success=")) == NULL)
+	if (control[0] != '[')
 		return false;
-	p += 8;
-	if (strncmp(p, "done", 4) == 0)
+	if (strstr(control, "success=done") != NULL)
 		return true;
-	if (*p < '0' || *p > '9')
-		return false;	/* ok, ignore, die, bad, reset */
-	n = strtoul(p, &end, 10);
-	return i + n >= ours;
+	/* Any value=N jumps, whatever the result that takes it. */
+	for (p = strchr(control, '='); p != NULL; p = strchr(p + 1, '=')) {
+		if (p[1] < '0' || p[1] > '9')
+			continue;	/* ok, ignore, die, bad, reset, done */
+		n = strtoul(p + 1, &end, 10);
+		if (i + n >= ours)
+			return true;
+	}
+	return false;
 }
 
 static bool
@@ -174,6 +184,17 @@ judge_auth(struct check *c, const char *service, const struct stack *s,
 {
 	char id[96], en[CHECK_TEXT_MAX], ja[CHECK_TEXT_MAX];
 	size_t i, ours = s->n;
+
+	if (s->truncated) {
+		(void)snprintf(id, sizeof(id), "pam.%s.unreadable", service);
+		(void)snprintf(en, sizeof(en), "%s: a file it includes is "
+		    "missing, or the includes go too deep: cannot be judged",
+		    service);
+		(void)snprintf(ja, sizeof(ja), "%s: 読み込むファイルが無いか、"
+		    "入れ子が深すぎます。判定できません", service);
+		check_add(c, CHECK_CRITICAL, id, CLAUSE_MFA, en, ja);
+		return;
+	}
 
 	for (i = 0; i < s->n && ours == s->n; i++)
 		if (is_ours(&s->line[i]))
@@ -213,7 +234,8 @@ judge_auth(struct check *c, const char *service, const struct stack *s,
 		check_add(c, CHECK_CRITICAL, id, CLAUSE_MFA, en, ja);
 	}
 	for (i = 0; i < ours; i++)
-		if (may_skip(s->line[i].control, i, ours)) {
+		if (may_skip(s->line[i].control, i, ours) &&
+		    !is_module(&s->line[i], "pam_rootok.so")) {
 			(void)snprintf(id, sizeof(id), "pam.%s.skippable",
 			    service);
 			(void)snprintf(en, sizeof(en), "%s: %s (%s) comes before "

@@ -217,6 +217,15 @@ check_policy(struct check *c)
 	struct people p;
 
 	host_zone(c);
+	/* The rest trusts the trail: it must verify first. */
+	if (!enroll_audit_intact(c->e)) {
+		check_add(c, CHECK_CRITICAL, "audit.tampered", CLAUSE_AUDIT,
+		    "the audit trail does not verify (run kakogawa-enroll audit "
+		    "verify); the rest of the policy was not inspected",
+		    "監査証跡の検証に失敗しました (kakogawa-enroll audit verify "
+		    "を実行してください)。ポリシーの残りは点検していません");
+		return;
+	}
 	memset(&p, 0, sizeof(p));
 	p.c = c;
 	p.z = &c->e->conf.zones;

@@ -9,11 +9,13 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "enroll.h"
 #include "kgw_audit.h"
@@ -45,6 +47,19 @@ key_load(struct enroll *e, struct kgw_key *key)
 	if ((r = kgw_key_load(&e->log, e->conf.key, key)) != KGW_OK)
 		enroll_die("cannot read the key file %s: %s", e->conf.key,
 		    kgw_strerror(r));
+}
+
+bool
+enroll_audit_intact(struct enroll *e)
+{
+	struct kgw_audit_verdict v;
+	struct kgw_key key;
+	int r;
+
+	key_load(e, &key);
+	r = kgw_audit_verify(e->store, &key, &v);
+	kgw_key_wipe(&key);
+	return r == KGW_OK && v.intact;
 }
 
 /* An archive file (audit prune) opened as the store it is. */
@@ -129,20 +144,23 @@ verify(struct enroll *e, const char *archive)
 	return v.intact ? 0 : 1;
 }
 
-/* A CSV field, quoted when it holds a comma, a quote or a space. */
-static void
-csv_field(FILE *f, const char *s, bool last)
+/*
+ * A CSV cell, always quoted (quotes doubled). One that a spreadsheet
+ * would take for a formula (=, +, -, @ first: a PAM_RHOST or a tty comes
+ * from the application) is shown as text, behind a '.
+ */
+void
+enroll_csv_cell(FILE *f, const char *s, bool last)
 {
-	if (strpbrk(s, ",\" ") != NULL) {
-		(void)fputc('"', f);
-		for (; *s != '\0'; s++) {
-			if (*s == '"')
-				(void)fputc('"', f);
-			(void)fputc(*s, f);
-		}
-		(void)fputc('"', f);
-	} else
-		(void)fputs(s, f);
+	(void)fputc('"', f);
+	if (strchr("=+-@", s[0]) != NULL && s[0] != '\0')
+		(void)fputc('\'', f);
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			(void)fputc('"', f);
+		(void)fputc(*s, f);
+	}
+	(void)fputc('"', f);
 	(void)fputc(last ? '\n' : ',', f);
 }
 
@@ -194,12 +212,12 @@ export_cb(void *arg, const struct kgw_audit_rec *r)
 	mac_hex(r->mac, mac);
 	if (x->csv) {
 		(void)snprintf(seq, sizeof(seq), "%" PRId64, r->seq);
-		csv_field(x->f, seq, false);
-		csv_field(x->f, t, false);
+		enroll_csv_cell(x->f, seq, false);
+		enroll_csv_cell(x->f, t, false);
 		for (i = 0; i < KGW_AF_NFIELDS; i++)
-			csv_field(x->f, r->field[i], false);
-		csv_field(x->f, r->detail, false);
-		csv_field(x->f, mac, true);
+			enroll_csv_cell(x->f, r->field[i], false);
+		enroll_csv_cell(x->f, r->detail, false);
+		enroll_csv_cell(x->f, mac, true);
 	} else {
 		(void)fprintf(x->f, "%s{\"seq\":%" PRId64 ",\"time\":\"%s\"",
 		    x->n > 0 ? "," : "", r->seq, t);
@@ -296,13 +314,15 @@ archive_write(struct enroll *e, const char *path, const struct kgw_key *key,
     const struct kgw_audit_head *h, struct cut *c)
 {
 	struct kgw_audit_verdict v;
-	struct stat st;
-	int r;
+	int fd, r;
 
-	/* A new file: an archive is never added to, nor overwritten. */
-	if (lstat(path, &st) == 0 || errno != ENOENT)
-		enroll_die("the archive %s exists already (or cannot be "
-		    "checked): nothing pruned", path);
+	/* A new file, made here: an archive is never added to, nor
+	 * overwritten, nor a link followed to somewhere else. */
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, S_IRUSR | S_IWUSR)) < 0)
+		enroll_die("the archive %s exists already, or cannot be "
+		    "created (%s): nothing pruned", path, strerror(errno));
+	(void)close(fd);
 	c->archive = archive_open(e, path, KGW_STORE_CREATE, key);
 	if ((r = kgw_store_batch_begin(c->archive)) != KGW_OK)
 		goto out;
@@ -366,6 +386,27 @@ prune(struct enroll *e, int64_t before, const char *path)
 	return 0;
 }
 
+/*
+ * A store made before the trail existed has no head: nothing is written to
+ * it until someone with the key starts one. The start is a record, so a
+ * trail removed whole and started again shows.
+ */
+static int
+start(struct enroll *e)
+{
+	int r = kgw_store_audit_start(e->store);
+
+	if (r == KGW_ERR_EXISTS)
+		enroll_die("the store has an audit trail (or records without "
+		    "its head: run audit verify); nothing started");
+	if (r != KGW_OK || (r = kgw_store_audit_note(e->store, e->operator_name,
+	    "audit_start", "a new trail")) != KGW_OK)
+		enroll_die("cannot start the audit trail: %s",
+		    kgw_strerror(r));
+	(void)printf("audit trail started\n");
+	return 0;
+}
+
 int
 cmd_audit(struct enroll *e, int argc, char **argv)
 {
@@ -409,9 +450,10 @@ cmd_audit(struct enroll *e, int argc, char **argv)
 		    "--help)");
 	what = argv[optind];
 	if (strcmp(what, "verify") != 0 && strcmp(what, "export") != 0 &&
-	    strcmp(what, "prune") != 0 && strcmp(what, "report") != 0)
-		enroll_usage("audit: expected verify, export, report or prune "
-		    "(see --help)");
+	    strcmp(what, "prune") != 0 && strcmp(what, "report") != 0 &&
+	    strcmp(what, "start") != 0)
+		enroll_usage("audit: expected verify, export, report, prune or "
+		    "start (see --help)");
 	if (format != NULL && strcmp(format, "csv") != 0 &&
 	    strcmp(format, "json") != 0 && (strcmp(format, "text") != 0 ||
 	    strcmp(what, "report") != 0))
@@ -425,6 +467,8 @@ cmd_audit(struct enroll *e, int argc, char **argv)
 		status = verify(e, archive);
 	else if (strcmp(what, "export") == 0)
 		status = export(e, &x);
+	else if (strcmp(what, "start") == 0)
+		status = start(e);
 	else if (strcmp(what, "report") == 0)
 		status = audit_report(e, &f, e->json || (format != NULL &&
 		    strcmp(format, "json") == 0) ? AUDIT_JSON : format != NULL &&

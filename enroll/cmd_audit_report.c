@@ -270,11 +270,18 @@ json_report(const struct report *rep)
 static void
 csv_table(const char *section, const struct table *t)
 {
+	char n[24];
 	size_t i;
 
-	for (i = 0; i < t->n; i++)
-		(void)printf("%s,%s,%s,%lu,%lu\n", section, t->rows[i].key,
-		    t->rows[i].key2, t->rows[i].allowed, t->rows[i].refused);
+	for (i = 0; i < t->n; i++) {
+		enroll_csv_cell(stdout, section, false);
+		enroll_csv_cell(stdout, t->rows[i].key, false);
+		enroll_csv_cell(stdout, t->rows[i].key2, false);
+		(void)snprintf(n, sizeof(n), "%lu", t->rows[i].allowed);
+		enroll_csv_cell(stdout, n, false);
+		(void)snprintf(n, sizeof(n), "%lu", t->rows[i].refused);
+		enroll_csv_cell(stdout, n, true);
+	}
 }
 
 static void
@@ -297,6 +304,12 @@ audit_report(struct enroll *e, const struct audit_filter *f, int format)
 
 	memset(&rep, 0, sizeof(rep));
 	rep.filter = f;
+	/* Counting records that do not verify would report forgeries. */
+	if (!enroll_audit_intact(e)) {
+		enroll_warn("the audit trail does not verify (run audit "
+		    "verify): no report");
+		return 1;
+	}
 	r = kgw_store_audit_list(e->store, 0, tally, &rep);
 	if (r == KGW_OK) {
 		if (format == AUDIT_JSON)

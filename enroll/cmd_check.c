@@ -99,6 +99,27 @@ print_json(const struct check *c, bool ja)
 	(void)puts("]}");
 }
 
+/* --only: known parts only, or nothing would be checked, silently. */
+static void
+parts_valid(const char *only)
+{
+	static const char *const names[] = { "files", "pam", "policy",
+	    "clock" };
+	const char *p = only;
+	size_t n, i;
+
+	do {
+		n = strcspn(p, ",");
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strlen(names[i]) == n && strncmp(p, names[i], n) == 0)
+				break;
+		if (n == 0 || i == sizeof(names) / sizeof(names[0]))
+			enroll_usage("check: --only takes files, pam, policy, "
+			    "clock, separated by commas");
+		p += n;
+	} while (*p++ == ',');
+}
+
 /* No files finding since index from. */
 static bool
 files_ok(const struct check *c, size_t from)
@@ -198,6 +219,7 @@ cmd_check(struct enroll *e, int argc, char **argv)
 	}
 	if (optind != argc)
 		enroll_usage("check: too many arguments (see --help)");
+	parts_valid(only);
 	inspect(&c, only);
 	if (e->json)
 		print_json(&c, japanese());

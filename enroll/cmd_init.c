@@ -137,6 +137,7 @@ init_store(struct enroll *e)
 	    &e->store)) != KGW_OK)
 		enroll_die("cannot create store %s: %s", e->conf.store,
 		    kgw_strerror(r));
+	enroll_audit_arm(e);	/* a new store: its trail starts now */
 	kgw_store_close(&e->store);
 }
 

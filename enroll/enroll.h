@@ -62,6 +62,8 @@ const char *enroll_user_arg(int argc, char **argv, const char *cmd);
 void enroll_config_path(struct enroll *e);
 void enroll_open(struct enroll *e);
 void enroll_close(struct enroll *e);
+/* Arms the store's audit trail with the key file (a new store's starts). */
+void enroll_audit_arm(struct enroll *e);
 void enroll_done(const struct enroll *e, const char *user, const char *action,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int enroll_store_error(const char *what, const char *user, int rc);
@@ -154,6 +156,10 @@ struct audit_filter {
 };
 enum { AUDIT_TEXT, AUDIT_JSON, AUDIT_CSV };
 int audit_report(struct enroll *e, const struct audit_filter *f, int format);
+/* The store's audit trail verifies under the key file. */
+bool enroll_audit_intact(struct enroll *e);
+/* One CSV cell for a spreadsheet: quoted, never a formula. */
+void enroll_csv_cell(FILE *f, const char *s, bool last);
 int cmd_zones(struct enroll *e, int argc, char **argv);
 int cmd_zone_check(struct enroll *e, int argc, char **argv);
 int cmd_import(struct enroll *e, int argc, char **argv);

@@ -84,6 +84,7 @@ enroll_help(FILE *out)
 "                        check the audit trail (or an archive of it):\n"
 "                        every record's MAC, none missing, moved or added\n"
 "                        (exit 1 if tampered)\n"
+"  audit start           start the trail of a store made before it\n"
 "  audit export [--format csv|json] [--since DATE] [--until DATE]\n"
 "                        the audit records (DATE: YYYY-MM-DD, UTC)\n"
 "  audit report [--since DATE] [--until DATE] [--zone ZONE] [--user USER]\n"

@@ -188,8 +188,8 @@ enroll_config_path(struct enroll *e)
 
 /* Configuration, store and operator name; any failure ends the run. */
 /* Every change the tool makes goes into the audit trail, keyed. */
-static void
-audit_arm(struct enroll *e)
+void
+enroll_audit_arm(struct enroll *e)
 {
 	char host[KGW_AUDIT_FIELD_MAX + 1] = "unknown";
 	struct kgw_key key;
@@ -222,7 +222,7 @@ enroll_open(struct enroll *e)
 	if ((r = kgw_store_open(&e->log, &e->conf, 0, &e->store)) != KGW_OK)
 		enroll_die("cannot open store %s: %s", e->conf.store,
 		    kgw_strerror(r));
-	audit_arm(e);
+	enroll_audit_arm(e);
 	operator_name(e->operator_name, sizeof(e->operator_name));
 }
 

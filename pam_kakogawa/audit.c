@@ -18,8 +18,11 @@
 #define MAC_KEY(key) ((key)->bytes + KGW_KEY_PART)
 #define RECORD_LABEL "kakogawa audit record v1"
 #define HEAD_LABEL "kakogawa audit head v1"
-/* The encoding's size: label, prev, two numbers, the fields. */
-#define ENCODED_MAX (sizeof(RECORD_LABEL) + KGW_AUDIT_MAC_LEN + 16 + \
+/*
+ * The encoding's size: the label (length-prefixed, no NUL), prev, two
+ * numbers, the fields and the detail (each length-prefixed).
+ */
+#define ENCODED_MAX (4 + sizeof(RECORD_LABEL) - 1 + KGW_AUDIT_MAC_LEN + 16 + \
 	((size_t)KGW_AF_NFIELDS + 1) * 4 + \
 	(size_t)KGW_AF_NFIELDS * KGW_AUDIT_FIELD_MAX + KGW_AUDIT_DETAIL_MAX)
 
@@ -68,22 +71,29 @@ kgw_audit_set_detail(struct kgw_audit_rec *r, const char *value)
 struct enc {
 	unsigned char buf[ENCODED_MAX];
 	size_t len;
+	bool overflow;		/* a field past its bound: no MAC is made */
 };
-
-static void
-put_u64(struct enc *e, uint64_t v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--)
-		e->buf[e->len++] = (unsigned char)(v >> (i * 8));
-}
 
 static void
 put_bytes(struct enc *e, const void *p, size_t n)
 {
+	if (e->overflow || n > sizeof(e->buf) - e->len) {
+		e->overflow = true;
+		return;
+	}
 	memcpy(e->buf + e->len, p, n);
 	e->len += n;
+}
+
+static void
+put_u64(struct enc *e, uint64_t v)
+{
+	unsigned char b[8];
+	int i;
+
+	for (i = 0; i < 8; i++)
+		b[i] = (unsigned char)(v >> ((7 - i) * 8));
+	put_bytes(e, b, sizeof(b));
 }
 
 /* A text field: its length (4 bytes, big-endian), then its bytes. */
@@ -105,6 +115,8 @@ hmac(const struct kgw_key *key, const struct enc *e, unsigned char *out)
 {
 	unsigned int len = 0;
 
+	if (e->overflow)
+		return KGW_ERR_CRYPTO;
 	if (HMAC(EVP_sha256(), MAC_KEY(key), KGW_KEY_PART, e->buf, e->len,
 	    out, &len) == NULL || len != KGW_AUDIT_MAC_LEN)
 		return KGW_ERR_CRYPTO;
@@ -119,6 +131,7 @@ kgw_audit_mac(const struct kgw_key *key, const unsigned char *prev,
 	int i, rc;
 
 	e.len = 0;
+	e.overflow = false;
 	put_text(&e, RECORD_LABEL);
 	put_bytes(&e, prev, KGW_AUDIT_MAC_LEN);
 	put_u64(&e, (uint64_t)r->seq);
@@ -138,6 +151,7 @@ kgw_audit_head_mac(const struct kgw_key *key, const struct kgw_audit_head *h,
 	struct enc e;
 
 	e.len = 0;
+	e.overflow = false;
 	put_text(&e, HEAD_LABEL);
 	put_u64(&e, (uint64_t)h->base_seq);
 	put_bytes(&e, h->base_mac, KGW_AUDIT_MAC_LEN);

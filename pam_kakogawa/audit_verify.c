@@ -92,9 +92,10 @@ headless(struct kgw_store *s, struct kgw_audit_verdict *v)
 	}
 	if ((r = kgw_store_list(s, any_user, &people)) != KGW_OK && r != 1)
 		return r;
-	if (people)
-		(void)bad(v, 0, "there is no record though the store holds "
-		    "people: the trail was removed, or the store predates it");
+	(void)bad(v, 0, people ? "there is no head nor record though the "
+	    "store holds people: the trail was removed, or the store "
+	    "predates it (audit start)" : "there is no head: the trail was "
+	    "removed, or the store predates it (audit start)");
 	return KGW_OK;
 }
 

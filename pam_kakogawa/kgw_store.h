@@ -103,6 +103,18 @@ void kgw_store_close(struct kgw_store **store);
  */
 int kgw_store_audit_init(struct kgw_store *s, const struct kgw_key *key,
     const char *host);
+/*
+ * Starts the trail of a store that has none (one made before the trail
+ * existed): an empty head under the key. A store created now gets it when
+ * armed. Without a head nothing is written (KGW_ERR_TAMPERED): a trail
+ * removed whole stops every login until someone with the key starts a new
+ * one, which is itself recorded. KGW_ERR_EXISTS when there is a head, or
+ * records.
+ */
+int kgw_store_audit_start(struct kgw_store *s);
+/* A helpdesk action that changes no row (audit_start): its record alone. */
+int kgw_store_audit_note(struct kgw_store *s, const char *op,
+    const char *action, const char *detail);
 
 /* KGW_ERR_NOT_FOUND when name is not enrolled. */
 int kgw_store_get_user(struct kgw_store *s, const char *name,

@@ -332,11 +332,14 @@ free_mark(pam_handle_t *pamh, void *data, int status)
 	free(data);
 }
 
-/* Tells this transaction's account phase that auth recorded its allow. */
+/*
+ * Tells this transaction's account phase that auth recorded its allow,
+ * for this user (PAM_USER could change in between).
+ */
 static void
-mark_recorded(pam_handle_t *pamh)
+mark_recorded(pam_handle_t *pamh, const char *user)
 {
-	char *mark = strdup("1");
+	char *mark = strdup(user);
 
 	if (mark != NULL && pam_set_data(pamh, AUTH_RECORDED, mark,
 	    free_mark) != PAM_SUCCESS)
@@ -379,6 +382,8 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	(void)flags;
 	if ((l = login_new(pamh)) == NULL)
 		return PAM_AUTH_ERR;
+	/* An allow of an earlier auth in this transaction is not this one. */
+	(void)pam_set_data(pamh, AUTH_RECORDED, NULL, NULL);
 	if ((r = prepare(pamh, argc, argv, &o, &log, l, &user)) == KGW_OK)
 		r = authenticate(pamh, &o, &log, l, user);
 	/* Refusals that changed no state are recorded here. */
@@ -386,7 +391,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	kgw_login_factors(l, factors, sizeof(factors));
 	log_decision(pamh, "auth", user, factors, r, l);
 	if (r == KGW_OK)
-		mark_recorded(pamh);
+		mark_recorded(pamh, user);
 	login_free(l);
 	return r == KGW_OK ? PAM_SUCCESS : PAM_AUTH_ERR;
 }
@@ -426,7 +431,7 @@ account_record(pam_handle_t *pamh, struct kgw_login *l, int rc)
 	int r;
 
 	if (rc == KGW_OK && pam_get_data(pamh, AUTH_RECORDED, &data) ==
-	    PAM_SUCCESS && data != NULL)
+	    PAM_SUCCESS && data != NULL && strcmp(data, l->user) == 0)
 		return rc;
 	r = kgw_login_record(l, "account", rc, time(NULL));
 	if (rc == KGW_OK && r != KGW_OK) {

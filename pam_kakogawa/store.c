@@ -83,7 +83,29 @@ kgw_store_audit_init(struct kgw_store *s, const struct kgw_key *key,
 	memcpy(&s->audit_key, key, sizeof(s->audit_key));
 	(void)snprintf(s->host, sizeof(s->host), "%s", host);
 	s->audited = true;
+	/* The trail of a store created now starts here, with an empty head:
+	 * one that later has none was wiped (see audit_start). */
+	if (s->fresh)
+		return s->ops->audit_start(s);
 	return KGW_OK;
+}
+
+int
+kgw_store_audit_note(struct kgw_store *s, const char *op, const char *action,
+    const char *detail)
+{
+	if (s == NULL || !s->audited || op == NULL || action == NULL ||
+	    detail == NULL)
+		return KGW_ERR_INTERNAL;
+	return s->ops->audit_note(s, op, action, detail);
+}
+
+int
+kgw_store_audit_start(struct kgw_store *s)
+{
+	if (s == NULL || !s->audited)
+		return KGW_ERR_INTERNAL;
+	return s->ops->audit_start(s);
 }
 
 /* A write may go ahead: the trail is armed and its record is there. */

@@ -55,6 +55,9 @@ struct kgw_store_ops {
 	    bool *present);
 	int (*audit_list)(struct kgw_store *s, int64_t from,
 	    int (*cb)(void *arg, const struct kgw_audit_rec *r), void *arg);
+	int (*audit_start)(struct kgw_store *s);
+	int (*audit_note)(struct kgw_store *s, const char *op,
+	    const char *action, const char *detail);
 	int (*audit_put)(struct kgw_store *s, const struct kgw_audit_rec *r);
 	int (*audit_rehead)(struct kgw_store *s,
 	    const struct kgw_audit_head *h);
@@ -68,6 +71,7 @@ struct kgw_store {
 	const struct kgw_log *log;
 	/* Set by kgw_store_audit_init; no change is written without it. */
 	bool audited;
+	bool fresh;		/* created by this open: no trail to keep yet */
 	struct kgw_key audit_key;
 	char host[KGW_AUDIT_FIELD_MAX + 1];
 };

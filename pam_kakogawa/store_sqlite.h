@@ -117,6 +117,9 @@ int kgw_sq_audit_head(struct kgw_store *s, struct kgw_audit_head *h,
     bool *present);
 int kgw_sq_audit_list(struct kgw_store *s, int64_t from,
     int (*cb)(void *arg, const struct kgw_audit_rec *r), void *arg);
+int kgw_sq_audit_start(struct kgw_store *s);
+int kgw_sq_audit_note(struct kgw_store *s, const char *op,
+    const char *action, const char *detail);
 int kgw_sq_audit_put(struct kgw_store *s, const struct kgw_audit_rec *r);
 int kgw_sq_audit_rehead(struct kgw_store *s, const struct kgw_audit_head *h);
 int kgw_sq_audit_cut(struct kgw_store *s, int64_t cut_seq,

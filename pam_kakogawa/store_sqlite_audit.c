@@ -153,9 +153,15 @@ kgw_sq_audit_append(struct sqlite_store *ss, const struct kgw_audit_rec *r)
 		return KGW_ERR_INTERNAL;
 	if ((rc = head_read(ss, &h, &present)) != KGW_OK)
 		return rc;
+	if (!present) {
+		kgw_log_err(ss->base.log, "audit trail has no head: path=%s; "
+		    "it was removed, or the store predates it (kakogawa-enroll "
+		    "audit start)", ss->path);
+		return KGW_ERR_TAMPERED;
+	}
 	/* A chain whose end was tampered with is not extended. */
-	if (present && (kgw_audit_head_mac(key, &h, want) != KGW_OK ||
-	    !kgw_audit_mac_equal(want, h.head_mac))) {
+	if (kgw_audit_head_mac(key, &h, want) != KGW_OK ||
+	    !kgw_audit_mac_equal(want, h.head_mac)) {
 		kgw_log_err(ss->base.log, "audit head does not verify: "
 		    "path=%s; run kakogawa-enroll audit verify", ss->path);
 		return KGW_ERR_TAMPERED;
@@ -261,6 +267,27 @@ kgw_sq_audit_rehead(struct kgw_store *s, const struct kgw_audit_head *h)
 	return head_write(ss, h);
 }
 
+/* The record at the cut is there, with the MAC the archive ends with. */
+static int
+cut_mac_check(struct sqlite_store *ss, int64_t seq,
+    const unsigned char *mac)
+{
+	unsigned char now[KGW_AUDIT_MAC_LEN];
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = kgw_sq_db_prepare(ss, "SELECT mac FROM audit WHERE seq = ?1",
+	    &st)) != KGW_OK || (r = kgw_sq_bind_int(ss, st, 1, seq)) != KGW_OK)
+		goto fail;
+	r = KGW_ERR_TAMPERED;
+	if (sqlite3_step(st) == SQLITE_ROW && col_blob(st, 0, now, sizeof(now)) &&
+	    kgw_audit_mac_equal(now, mac))
+		r = KGW_OK;
+fail:
+	sqlite3_finalize(st);
+	return r;
+}
+
 /*
  * The records up to cut_seq leave the store; the chain now starts after
  * them. The head must verify before, and the cut is itself recorded.
@@ -289,6 +316,8 @@ kgw_sq_audit_cut(struct kgw_store *s, int64_t cut_seq,
 		r = KGW_ERR_TAMPERED;
 		goto fail;
 	}
+	if ((r = cut_mac_check(ss, cut_seq, cut_mac)) != KGW_OK)
+		goto fail;
 	if ((r = kgw_sq_db_prepare(ss, "DELETE FROM audit WHERE seq <= ?1",
 	    &st)) != KGW_OK || (r = kgw_sq_bind_int(ss, st, 1, cut_seq)) !=
 	    KGW_OK || (r = kgw_sq_db_done(ss, st, "audit_cut")) != KGW_OK)
@@ -302,6 +331,71 @@ kgw_sq_audit_cut(struct kgw_store *s, int64_t cut_seq,
 	r = kgw_sq_db_exec(ss, "COMMIT", "audit_cut");
 fail:
 	sqlite3_finalize(st);
+	kgw_sq_db_rollback(ss);
+	return r;
+}
+
+/* Any record at all, as a head missing beside records is no new trail. */
+static int
+any_record(struct sqlite_store *ss, bool *any)
+{
+	sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	*any = false;
+	if ((r = kgw_sq_db_prepare(ss, "SELECT 1 FROM audit LIMIT 1", &st)) !=
+	    KGW_OK)
+		return r;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*any = true;
+	else if (rc != SQLITE_DONE)
+		r = kgw_sq_db_fail(ss, "audit_start", rc);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+kgw_sq_audit_start(struct kgw_store *s)
+{
+	struct sqlite_store *ss = to_sqlite(s);
+	struct kgw_audit_head h;
+	bool present, any;
+	int r;
+
+	if ((r = kgw_sq_db_exec(ss, "BEGIN IMMEDIATE", "audit_start")) !=
+	    KGW_OK)
+		return r;
+	if ((r = head_read(ss, &h, &present)) != KGW_OK ||
+	    (r = any_record(ss, &any)) != KGW_OK)
+		goto fail;
+	if (present || any) {
+		r = KGW_ERR_EXISTS;
+		goto fail;
+	}
+	memset(&h, 0, sizeof(h));
+	if ((r = kgw_audit_head_mac(&s->audit_key, &h, h.head_mac)) !=
+	    KGW_OK || (r = head_write(ss, &h)) != KGW_OK)
+		goto fail;
+	r = kgw_sq_db_exec(ss, "COMMIT", "audit_start");
+fail:
+	kgw_sq_db_rollback(ss);
+	return r;
+}
+
+int
+kgw_sq_audit_note(struct kgw_store *s, const char *op, const char *action,
+    const char *detail)
+{
+	struct sqlite_store *ss = to_sqlite(s);
+	struct kgw_sq_change c = {
+		"-", op, action, detail, (int64_t)time(NULL), false
+	};
+	int r;
+
+	if ((r = kgw_sq_db_exec(ss, "BEGIN IMMEDIATE", "audit_note")) != KGW_OK)
+		return r;
+	if ((r = kgw_sq_change_record(ss, &c)) == KGW_OK)
+		r = kgw_sq_db_exec(ss, "COMMIT", "audit_note");
 	kgw_sq_db_rollback(ss);
 	return r;
 }

@@ -163,6 +163,8 @@ migrate(struct sqlite_store *ss, int flags)
 		r = KGW_ERR_STORE;
 		goto fail;
 	}
+	/* A new store: its audit trail starts when it is armed. */
+	ss->base.fresh = v == 0;
 	/* WAL persists in the file: set it once, when creating or upgrading. */
 	if (v >= 0 && v < SCHEMA_VERSION &&
 	    (r = kgw_sq_db_exec(ss, "PRAGMA journal_mode = WAL", "wal")) !=

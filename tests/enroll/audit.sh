@@ -12,7 +12,7 @@ set -u
 command -v sqlite3 >/dev/null 2>&1 || tap_skip_all "no sqlite3"
 . "$(dirname "$0")/lib.sh"
 
-tap_plan 14
+tap_plan 16
 
 tap_check "a throwaway deployment with three zones" setup_three_zones
 for u in alice bob carol; do
@@ -28,7 +28,7 @@ kgw_run audit export
 check "export: a CSV header, one line per record, commas quoted" \
 	'[ "$rc" = 0 ] && [ "$(wc -l <"$out")" = 5 ] &&
 	head -n 1 "$out" | grep -qx "seq,time,kind,host,host_zone,service,user,rhost,src_zone,tty,factors,result,reason,rule,operator,action,detail,mac" &&
-	grep -q "^4,.*,carol,.*,zones,\"zones=internet,lgwan\"," "$out"'
+	grep -q "^\"4\",.*,\"carol\",.*,\"zones\",\"zones=internet,lgwan\"," "$out"'
 
 kgw_run --json audit export --since 2000-01-01 --until 2000-01-02
 check "export of a period with no record: an empty JSON array" \
@@ -71,6 +71,12 @@ check "a record deleted from the store: found, exit 1" '[ "$rc" = 1 ] &&
 kgw_run --json audit verify
 check "verify --json names the record and why" '[ "$rc" = 1 ] &&
 	grep -qF "\"intact\":false" "$out" && grep -qF "\"bad_seq\":6" "$out"'
+kgw_run audit report
+check "report of a tampered trail: refused (it would count forgeries)" \
+	'[ "$rc" = 1 ] && grep -qF "does not verify" "$err"'
+kgw_run check --only policy
+check "check of a tampered trail: critical" '[ "$rc" = 2 ] &&
+	grep -qF "[critical] audit.tampered" "$out"'
 kgw_run audit prune --before "$(($(date +%s) + 5))" --archive "$tmp/b.db"
 check "prune of a tampered trail: refused, no archive written" \
 	'[ "$rc" = 1 ] && [ ! -e "$tmp/b.db" ]'

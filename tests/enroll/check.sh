@@ -35,7 +35,7 @@ inspect() {
 	kgw_run check --only files,pam,policy --pam-dir "$pam"
 }
 
-tap_plan 17
+tap_plan 21
 
 tap_check "a throwaway deployment with three zones" setup_three_zones
 kgw add alice --zones lgwan >/dev/null 2>&1
@@ -70,6 +70,28 @@ inspect
 check "a jump over it: skippable (Debian's jump over pam_deny is not)" \
 	'[ "$rc" = 2 ] && grep -qF "sshd:1: pam_unix.so ([success=2" "$out" &&
 	! grep -qF "pam.login" "$out"'
+
+service sshd "auth [success=ok default=1] pam_unix.so" \
+	"auth required pam_kakogawa.so" "auth required pam_permit.so" \
+	"account required pam_kakogawa.so"
+inspect
+check "a jump on failure over it: skippable too" '[ "$rc" = 2 ] &&
+	grep -qF "sshd:1: pam_unix.so ([success=ok default=1])" "$out"'
+
+service sshd "auth sufficient pam_rootok.so" "auth required pam_kakogawa.so" \
+	"account required pam_kakogawa.so"
+inspect
+check "pam_rootok sufficient (root only): not a skip" '[ "$rc" = 0 ]'
+
+service sshd "@include common-gone" "auth required pam_kakogawa.so" \
+	"account required pam_kakogawa.so"
+inspect
+check "an include that is missing: cannot be judged, critical" \
+	'[ "$rc" = 2 ] && grep -qF "[critical] pam.sshd.unreadable" "$out"'
+
+kgw_run check --only files,pam,polcy
+check "an unknown part of --only: a usage error" '[ "$rc" = 2 ] &&
+	grep -qF "check: --only takes" "$err"'
 
 service sshd "auth optional pam_kakogawa.so" "account required pam_kakogawa.so"
 inspect

@@ -163,6 +163,26 @@ START_TEST(test_unknown_user_recorded)
 }
 END_TEST
 
+/*
+ * PAM_RHOST and PAM_TTY come from the application: in the CSV an auditor
+ * opens, a cell that a spreadsheet would run as a formula is text.
+ */
+START_TEST(test_csv_no_formula)
+{
+	static char out[65536];
+	int rc;
+
+	login("=HYPERLINK(\"http://evil/\")", fresh_code());
+	ck_assert_int_eq(L.auth_rc, PAM_AUTH_ERR);
+	rc = h_cli(&D, NULL, out, sizeof(out), "audit", "export",
+	    (char *)NULL);
+	ck_assert_msg(rc == 0, "audit export: exit %d: %s", rc, out);
+	expect_record(out, ",\"'=HYPERLINK(\"\"http://evil/\"\")\",");
+	ck_assert_ptr_null(strstr(out, ",=HYPERLINK"));
+	ck_assert_ptr_null(strstr(out, ",\"=HYPERLINK"));
+}
+END_TEST
+
 /* The security officer's report counts what happened, by zone, person,
  * reason, and lists the lockout with its time. */
 START_TEST(test_report)
@@ -222,6 +242,7 @@ audit_suite(void)
 	tcase_add_test(tc, test_decisions_recorded);
 	tcase_add_test(tc, test_unknown_user_recorded);
 	tcase_add_test(tc, test_report);
+	tcase_add_test(tc, test_csv_no_formula);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -233,7 +233,7 @@ static const struct {
 	    "head's MAC" },
 	{ "head removed", "DELETE FROM audit_head", 0, "head row is gone" },
 	{ "all removed", "DELETE FROM audit; DELETE FROM audit_head", 0,
-	    "no record though the store holds people" },
+	    "no head nor record though the store holds people" },
 };
 
 START_TEST(test_tampering_found)
@@ -271,6 +271,33 @@ START_TEST(test_other_key)
 	s = store_open(0);
 	ck_assert(verify(s, &key).intact);	/* dave's add left nothing */
 	ck_assert_int_eq(kgw_store_user_add(s, "dave", "", OP), KGW_OK);
+	kgw_store_close(&s);
+}
+END_TEST
+
+/*
+ * A trail removed whole cannot start again by itself: nothing more is
+ * written until someone with the key starts a new one, which shows.
+ */
+START_TEST(test_wiped_stays_wiped)
+{
+	struct kgw_store *s = store_with_trail();
+	struct collect c = { .n = 0 };
+
+	kgw_store_close(&s);
+	tamper("DELETE FROM audit; DELETE FROM audit_head");
+	s = store_open(0);
+	ck_assert_int_eq(kgw_store_user_add(s, "dave", "", OP),
+	    KGW_ERR_TAMPERED);
+	ck_assert(!verify(s, &key).intact);
+	ck_assert_int_eq(kgw_store_audit_start(s), KGW_OK);
+	ck_assert_int_eq(kgw_store_audit_start(s), KGW_ERR_EXISTS);
+	ck_assert_int_eq(kgw_store_audit_note(s, OP, "audit_start", "again"),
+	    KGW_OK);
+	ck_assert_int_eq(kgw_store_user_add(s, "dave", "", OP), KGW_OK);
+	ck_assert(verify(s, &key).intact);
+	ck_assert_int_eq(kgw_store_audit_list(s, 0, collect_cb, &c), KGW_OK);
+	ck_assert_str_eq(c.r[0].field[KGW_AF_ACTION], "audit_start");
 	kgw_store_close(&s);
 }
 END_TEST
@@ -375,6 +402,7 @@ audit_suite(void)
 	tcase_add_loop_test(tc, test_tampering_found, 0, N(tamperings));
 	tcase_add_test(tc, test_other_key);
 	tcase_add_test(tc, test_empty);
+	tcase_add_test(tc, test_wiped_stays_wiped);
 	tcase_add_test(tc, test_killed_midway);
 	suite_add_tcase(s, tc);
 	return s;

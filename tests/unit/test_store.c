@@ -813,6 +813,10 @@ START_TEST(test_migrate_v1)
 	ck_assert_uint_eq(rec.fail_count, 2);
 	ck_assert_int_eq(rec.created, 1700000000);
 	ck_assert_str_eq(rec.zones, "");	/* authorised nowhere yet */
+	/* Made before the audit trail: no change until it is started. */
+	ck_assert_int_eq(kgw_store_set_disabled(s, "alice", true, OP1),
+	    KGW_ERR_TAMPERED);
+	ck_assert_int_eq(kgw_store_audit_start(s), KGW_OK);
 	ck_assert_int_eq(kgw_store_set_disabled(s, "alice", true, OP1), KGW_OK);
 	check_changes(s, "alice", "disable@" OP1);
 	kgw_store_close(&s);

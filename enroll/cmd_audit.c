@@ -30,6 +30,7 @@ enum {
 	OPT_ARCHIVE,
 	OPT_ZONE,
 	OPT_USER,
+	OPT_EXPECT,
 };
 
 struct export {
@@ -386,6 +387,74 @@ prune(struct enroll *e, int64_t before, const char *path)
 	return 0;
 }
 
+/* The record at seq (in the store), for its MAC. */
+struct find {
+	int64_t seq;
+	bool found;
+	unsigned char mac[KGW_AUDIT_MAC_LEN];
+};
+
+static int
+find_cb(void *arg, const struct kgw_audit_rec *r)
+{
+	struct find *f = arg;
+
+	if (r->seq == f->seq) {
+		f->found = true;
+		memcpy(f->mac, r->mac, sizeof(f->mac));
+	}
+	return 1;
+}
+
+/*
+ * --expect SEQ[:MAC]: the log line of a decision names its record
+ * (audit=SEQ:MAC); kept on another host, it shows a trail put back to an
+ * older copy, which verifies on its own.
+ */
+static int
+witnessed(struct enroll *e, const char *expect)
+{
+	char got[2 * KGW_AUDIT_MAC_LEN + 1], want[2 * KGW_AUDIT_MAC_LEN + 1];
+	struct find f = { 0, false, { 0 } };
+	struct kgw_audit_head h;
+	unsigned long seq;
+	const char *colon = strchr(expect, ':');
+	char num[24];
+	bool present;
+	size_t n = colon != NULL ? (size_t)(colon - expect) : strlen(expect);
+	size_t i;
+
+	if (n == 0 || n >= sizeof(num))
+		enroll_usage("audit verify: --expect takes SEQ or SEQ:MAC");
+	(void)snprintf(num, sizeof(num), "%.*s", (int)n, expect);
+	if (kgw_parse_ulong(num, 1, (unsigned long)INT64_MAX, &seq) != KGW_OK ||
+	    (colon != NULL && (strlen(colon + 1) == 0 ||
+	    strlen(colon + 1) >= sizeof(want) ||
+	    strspn(colon + 1, "0123456789abcdef") != strlen(colon + 1))))
+		enroll_usage("audit verify: --expect takes SEQ or SEQ:MAC (hex)");
+	if (kgw_store_audit_head(e->store, &h, &present) != KGW_OK || !present)
+		return 1;
+	if ((int64_t)seq > h.seq) {
+		(void)printf("audit trail ROLLED BACK: record %lu was written "
+		    "(the log says so), the trail ends at %lld\n", seq,
+		    (long long)h.seq);
+		return 1;
+	}
+	if (colon == NULL || (int64_t)seq <= h.base_seq)
+		return 0;	/* archived: its archive holds the MAC */
+	f.seq = (int64_t)seq;
+	(void)kgw_store_audit_list(e->store, f.seq, find_cb, &f);
+	for (i = 0; i < KGW_AUDIT_MAC_LEN; i++)
+		(void)snprintf(got + 2 * i, 3, "%02x", f.mac[i]);
+	(void)snprintf(want, sizeof(want), "%s", colon + 1);
+	if (!f.found || strncmp(got, want, strlen(want)) != 0) {
+		(void)printf("audit trail REPLACED: record %lu is not the one "
+		    "the log saw\n", seq);
+		return 1;
+	}
+	return 0;
+}
+
 /*
  * A store made before the trail existed has no head: nothing is written to
  * it until someone with the key starts one. The start is a record, so a
@@ -417,13 +486,14 @@ cmd_audit(struct enroll *e, int argc, char **argv)
 		{ "before", required_argument, NULL, OPT_BEFORE },
 		{ "zone", required_argument, NULL, OPT_ZONE },
 		{ "user", required_argument, NULL, OPT_USER },
+		{ "expect", required_argument, NULL, OPT_EXPECT },
 		{ "archive", required_argument, NULL, OPT_ARCHIVE },
 		ENROLL_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct export x = { NULL, true, INT64_MIN, INT64_MAX, 0 };
 	struct audit_filter f = { INT64_MIN, INT64_MAX, NULL, NULL };
-	const char *what, *archive = NULL, *format = NULL;
+	const char *what, *archive = NULL, *format = NULL, *expect = NULL;
 	int64_t before = INT64_MIN;
 	int ch, status;
 
@@ -442,6 +512,8 @@ cmd_audit(struct enroll *e, int argc, char **argv)
 			before = parse_date("--before", optarg);
 		else if (ch == OPT_ARCHIVE)
 			archive = optarg;
+		else if (ch == OPT_EXPECT)
+			expect = optarg;
 		else
 			enroll_common_option(e, "audit", ch, argv);
 	}
@@ -463,9 +535,11 @@ cmd_audit(struct enroll *e, int argc, char **argv)
 	f.since = x.since;
 	f.until = x.until;
 	enroll_open(e);
-	if (strcmp(what, "verify") == 0)
+	if (strcmp(what, "verify") == 0) {
 		status = verify(e, archive);
-	else if (strcmp(what, "export") == 0)
+		if (status == 0 && expect != NULL)
+			status = witnessed(e, expect);
+	} else if (strcmp(what, "export") == 0)
 		status = export(e, &x);
 	else if (strcmp(what, "start") == 0)
 		status = start(e);

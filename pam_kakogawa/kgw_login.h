@@ -41,6 +41,7 @@ struct kgw_login {
 	char rhost[KGW_AUDIT_FIELD_MAX + 1];
 	char tty[KGW_AUDIT_FIELD_MAX + 1];
 	bool recorded;		/* the decision is in the audit trail */
+	char anchor[48];	/* "SEQ:MAC-prefix" of its record, or "-" */
 };
 
 /*
@@ -140,6 +141,9 @@ int kgw_login_record(struct kgw_login *l, const char *phase, int rc,
 /* The record of this login's decision, as it stands. */
 void kgw_login_audit_fill(const struct kgw_login *l, const char *phase,
     int rc, time_t now, struct kgw_audit_rec *a);
+/* Fills l->anchor from the record just committed (login_audit.c). */
+void kgw_login_anchor(struct kgw_login *l);
+
 /* The factors presented ("password,totp"), "-" for none. */
 void kgw_login_factors(const struct kgw_login *l, char *out, size_t outlen);
 

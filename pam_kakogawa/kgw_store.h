@@ -112,6 +112,13 @@ int kgw_store_audit_init(struct kgw_store *s, const struct kgw_key *key,
  * records.
  */
 int kgw_store_audit_start(struct kgw_store *s);
+/*
+ * The seq and MAC of the last record this handle appended (0: none), for
+ * the log line: syslog on another host then witnesses how far the trail
+ * went, which a rollback of the whole database would hide.
+ */
+int64_t kgw_store_audit_last(const struct kgw_store *s, unsigned char *mac);
+
 /* A helpdesk action that changes no row (audit_start): its record alone. */
 int kgw_store_audit_note(struct kgw_store *s, const char *op,
     const char *action, const char *detail);

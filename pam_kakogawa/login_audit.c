@@ -69,6 +69,22 @@ kgw_login_audit_fill(const struct kgw_login *l, const char *phase, int rc,
 	kgw_audit_set(a, KGW_AF_RULE, l->rule);
 }
 
+void
+kgw_login_anchor(struct kgw_login *l)
+{
+	unsigned char mac[KGW_AUDIT_MAC_LEN];
+	int64_t seq;
+
+	(void)snprintf(l->anchor, sizeof(l->anchor), "-");
+	if (!l->recorded || l->store == NULL ||
+	    (seq = kgw_store_audit_last(l->store, mac)) <= 0)
+		return;
+	/* 8 bytes of the MAC: enough to tell one trail from another. */
+	(void)snprintf(l->anchor, sizeof(l->anchor), "%lld:%02x%02x%02x%02x"
+	    "%02x%02x%02x%02x", (long long)seq, mac[0], mac[1], mac[2],
+	    mac[3], mac[4], mac[5], mac[6], mac[7]);
+}
+
 int
 kgw_login_record(struct kgw_login *l, const char *phase, int rc, time_t now)
 {

@@ -110,7 +110,7 @@ item_for_log(pam_handle_t *pamh, int type, char out[ITEM_LOG_MAX])
 
 static void
 log_decision(pam_handle_t *pamh, const char *phase, const char *user,
-    const char *factors, int rc, const struct kgw_login *l)
+    const char *factors, int rc, struct kgw_login *l)
 {
 	char service[ITEM_LOG_MAX], rhost[ITEM_LOG_MAX], tty[ITEM_LOG_MAX];
 	const struct kgw_zones *z = &l->conf.zones;
@@ -118,13 +118,15 @@ log_decision(pam_handle_t *pamh, const char *phase, const char *user,
 	item_for_log(pamh, PAM_SERVICE, service);
 	item_for_log(pamh, PAM_RHOST, rhost);
 	item_for_log(pamh, PAM_TTY, tty);
+	kgw_login_anchor(l);
 	pam_syslog(pamh, rc == KGW_OK ? LOG_INFO : LOG_NOTICE,
 	    "phase=%s user=%s service=%s rhost=%s tty=%s src_zone=%s "
-	    "host_zone=%s rule=%s factors=%s result=%s reason=%s", phase,
+	    "host_zone=%s rule=%s factors=%s result=%s reason=%s audit=%s",
+	    phase,
 	    (user != NULL && kgw_username_valid(user)) ? user : "(invalid)",
 	    service, rhost, tty, kgw_zone_label(z, l->site.source),
 	    kgw_zone_label(z, l->site.host), l->rule, factors,
-	    rc == KGW_OK ? "allow" : "deny", l->reason);
+	    rc == KGW_OK ? "allow" : "deny", l->reason, l->anchor);
 }
 
 static void

@@ -90,6 +90,15 @@ kgw_store_audit_init(struct kgw_store *s, const struct kgw_key *key,
 	return KGW_OK;
 }
 
+int64_t
+kgw_store_audit_last(const struct kgw_store *s, unsigned char *mac)
+{
+	if (s == NULL)
+		return 0;
+	memcpy(mac, s->last_mac, KGW_AUDIT_MAC_LEN);
+	return s->last_seq;
+}
+
 int
 kgw_store_audit_note(struct kgw_store *s, const char *op, const char *action,
     const char *detail)

@@ -74,6 +74,9 @@ struct kgw_store {
 	bool fresh;		/* created by this open: no trail to keep yet */
 	struct kgw_key audit_key;
 	char host[KGW_AUDIT_FIELD_MAX + 1];
+	/* The last record appended (kept only if its transaction commits). */
+	int64_t last_seq;
+	unsigned char last_mac[KGW_AUDIT_MAC_LEN];
 };
 
 /* The SQLite backend (store_sqlite.c). */

@@ -173,9 +173,12 @@ kgw_sq_audit_append(struct sqlite_store *ss, const struct kgw_audit_rec *r)
 	h.seq = a.seq;
 	memcpy(h.mac, a.mac, sizeof(h.mac));
 	if ((rc = kgw_audit_head_mac(key, &h, h.head_mac)) != KGW_OK ||
-	    (rc = record_insert(ss, &a)) != KGW_OK)
+	    (rc = record_insert(ss, &a)) != KGW_OK ||
+	    (rc = head_write(ss, &h)) != KGW_OK)
 		return rc;
-	return head_write(ss, &h);
+	ss->base.last_seq = a.seq;
+	memcpy(ss->base.last_mac, a.mac, sizeof(ss->base.last_mac));
+	return KGW_OK;
 }
 
 int

@@ -136,6 +136,9 @@ START_TEST(test_decisions_recorded)
 	    "\"tty\":\"" H_TTY "\",\"factors\":\"-\",\"result\":\"deny\","
 	    "\"reason\":\"zone\",\"rule\":\"source_unknown\"");
 	expect_record(out, "\"kind\":\"account\",");
+	/* Each decision line names its record: audit=SEQ:MAC (8 bytes). */
+	ck_assert_ptr_nonnull(strstr(L.log, " audit="));
+	ck_assert_ptr_null(strstr(L.log, " audit=-"));
 	/* The helpdesk's enrolment is in the trail too, with its author. */
 	expect_record(out, "\"kind\":\"change\"");
 	expect_record(out, "\"action\":\"totp\"");

@@ -86,12 +86,15 @@ rc_name(int rc)
 	return buf;
 }
 
+/* A decision line ends with suffix, its audit= anchor aside. */
 static bool
 ends_with(const char *s, const char *suffix)
 {
-	size_t a = strlen(s), b = strlen(suffix);
+	const char *anchor = strstr(s, " audit=");
+	size_t a = anchor != NULL ? (size_t)(anchor - s) : strlen(s);
+	size_t b = strlen(suffix);
 
-	return a >= b && strcmp(s + a - b, suffix) == 0;
+	return a >= b && strncmp(s + a - b, suffix, b) == 0;
 }
 
 /*

@@ -128,14 +128,15 @@ kgw disable bob >/dev/null 2>&1
 inspect
 check "... disabled: nothing to say" '[ "$rc" = 0 ]'
 
-if command -v faketime >/dev/null 2>&1; then
+# libfaketime and a sanitizer's runtime deadlock at start: not under ASan.
+if command -v faketime >/dev/null 2>&1 && [ "${KGW_SANITIZERS:-}" != yes ]; then
 	faketime -f '+100d' "$enroll" --config "$conf" check --only policy \
 	    >"$out" 2>"$err"
 	rc=$?
 	check "no login for more than 90 days: a warning" '[ "$rc" = 1 ] &&
 		grep -qF "[warning] policy.unused.alice" "$out"'
 else
-	tap_ok "# SKIP no faketime"
+	tap_ok "# SKIP no faketime, or a sanitizer build"
 fi
 
 chmod 666 "$tmp/kakogawa.key"

@@ -6,10 +6,13 @@
  *
  *   bench_login populate DIR USERS
  *   bench_login run DIR kakogawa|oath|ga|permit success|wrong LOGINS WORKERS FIRST
+ *   bench_login memory DIR kakogawa|oath|ga|permit success|wrong LOGINS
  */
 #include <config.h>
 
 #include <errno.h>
+#include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -343,6 +346,83 @@ run(int argc, char **argv)
 	return bad;
 }
 
+/* Resident set in KiB: the second field of /proc/self/statm, in pages. */
+static unsigned long
+rss_kib(void)
+{
+	char line[256], *sp, *end;
+	unsigned long pages;
+	FILE *f;
+
+	if ((f = fopen("/proc/self/statm", "r")) == NULL ||
+	    fgets(line, sizeof(line), f) == NULL)
+		die("/proc/self/statm");
+	(void)fclose(f);
+	if ((sp = strchr(line, ' ')) == NULL ||
+	    (end = strchr(sp + 1, ' ')) == NULL)
+		die("/proc/self/statm");
+	*end = '\0';
+	pages = arg_ulong(sp + 1, ULONG_MAX / 64);
+	return pages * (unsigned long)sysconf(_SC_PAGESIZE) / 1024;
+}
+
+/* Bytes of heap in use (arena and mmap'ed chunks), and the resident set. */
+static void
+memory_report(unsigned long done)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	printf("logins=%lu heap_in_use_kib=%zu rss_kib=%lu\n", done,
+	    (mi.uordblks + mi.hblkhd) / 1024, rss_kib());
+	(void)fflush(stdout);
+}
+
+/*
+ * Whether the module's memory grows with the number of logins a process
+ * makes (sshd's monitor, gdm and login load it again and again): LOGINS
+ * transactions in this one process, one user each, heap and RSS every
+ * tenth of the way. pam_permit gives what libpam alone does.
+ */
+static int
+memory(int argc, char **argv)
+{
+	struct run rn;
+	unsigned long k, step, correct = 0;
+
+	if (argc != 6)
+		die("usage: memory DIR SERVICE success|wrong LOGINS");
+	memset(&rn, 0, sizeof(rn));
+	(void)snprintf(rn.confdir, sizeof(rn.confdir), "%s/pam.d", argv[2]);
+	rn.service = argv[3];
+	rn.success = strcmp(argv[4], "success") == 0;
+	rn.logins = arg_ulong(argv[5], 10000000);
+	if (rn.logins < 10)
+		die("LOGINS must be at least 10");
+	if ((rn.lat = calloc(rn.logins, sizeof(double))) == NULL ||
+	    (rn.ok = calloc(rn.logins, sizeof(int))) == NULL)
+		die("calloc");
+	if (kgw_totp_init() != 0)
+		die("liboath");
+	step = rn.logins / 10;
+	for (k = 0; k < rn.logins; k += step) {
+		struct run part = rn;
+
+		part.first = k;
+		part.logins = rn.logins - k < step ? rn.logins - k : step;
+		part.workers = 1;
+		part.lat = rn.lat + k;
+		part.ok = rn.ok + k;
+		worker(&part, 0);
+		memory_report(k + part.logins);
+	}
+	for (k = 0; k < rn.logins; k++)
+		correct += (unsigned long)rn.ok[k];
+	printf("correct=%lu/%lu\n", correct, rn.logins);
+	free(rn.lat);
+	free(rn.ok);
+	return correct != rn.logins;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -352,7 +432,10 @@ main(int argc, char **argv)
 	}
 	if (argc >= 2 && strcmp(argv[1], "run") == 0)
 		return run(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "memory") == 0)
+		return memory(argc, argv);
 	die("usage: bench_login populate DIR USERS | run DIR SERVICE "
-	    "success|wrong LOGINS WORKERS FIRST");
+	    "success|wrong LOGINS WORKERS FIRST | memory DIR SERVICE "
+	    "success|wrong LOGINS");
 	return 1;
 }

@@ -20,6 +20,7 @@
 #include "enroll.h"
 #include "kgw_audit.h"
 #include "kgw_err.h"
+#include "kgw_i18n.h"
 #include "kgw_num.h"
 
 enum {
@@ -131,16 +132,17 @@ verify(struct enroll *e, const char *archive)
 		}
 		(void)puts("}");
 	} else if (v.intact) {
-		(void)printf("audit trail intact: %" PRId64 " records "
-		    "(%" PRId64 " to %" PRId64 ")\n", v.records, v.first_seq,
+		(void)printf(_("audit trail intact: %" PRId64 " records "
+		    "(%" PRId64 " to %" PRId64 ")\n"), v.records, v.first_seq,
 		    v.last_seq);
 		if (archive != NULL)
-			(void)printf("%s\n", continues ? "the store's trail "
-			    "continues from this archive" : "the store's trail "
-			    "does not continue from this archive (an older one?)");
+			(void)printf("%s\n", continues ? _("the store's trail "
+			    "continues from this archive") : _("the store's "
+			    "trail does not continue from this archive (an "
+			    "older one?)"));
 	}
 	else
-		(void)printf("audit trail TAMPERED at record %" PRId64 ": %s\n",
+		(void)printf(_("audit trail TAMPERED at record %" PRId64 ": %s\n"),
 		    v.bad_seq, v.why);
 	return v.intact ? 0 : 1;
 }
@@ -368,7 +370,7 @@ prune(struct enroll *e, int64_t before, const char *path)
 		    kgw_strerror(r));
 	if (c.n == 0) {
 		kgw_key_wipe(&key);
-		(void)printf("no record older than that: nothing pruned\n");
+		(void)printf(_("no record older than that: nothing pruned\n"));
 		return 0;
 	}
 	if ((r = archive_write(e, path, &key, &h, &c)) != KGW_OK)
@@ -382,7 +384,7 @@ prune(struct enroll *e, int64_t before, const char *path)
 	if (r != KGW_OK)
 		enroll_die("cannot prune the store: %s (the archive %s is "
 		    "written; nothing left the store)", kgw_strerror(r), path);
-	(void)printf("archived %lu records (%" PRId64 " to %" PRId64 ") to %s\n",
+	(void)printf(_("archived %lu records (%" PRId64 " to %" PRId64 ") to %s\n"),
 	    c.n, h.base_seq + 1, c.seq, path);
 	return 0;
 }
@@ -435,8 +437,8 @@ witnessed(struct enroll *e, const char *expect)
 	if (kgw_store_audit_head(e->store, &h, &present) != KGW_OK || !present)
 		return 1;
 	if ((int64_t)seq > h.seq) {
-		(void)printf("audit trail ROLLED BACK: record %lu was written "
-		    "(the log says so), the trail ends at %lld\n", seq,
+		(void)printf(_("audit trail ROLLED BACK: record %lu was written "
+		    "(the log says so), the trail ends at %lld\n"), seq,
 		    (long long)h.seq);
 		return 1;
 	}
@@ -448,8 +450,8 @@ witnessed(struct enroll *e, const char *expect)
 		(void)snprintf(got + 2 * i, 3, "%02x", f.mac[i]);
 	(void)snprintf(want, sizeof(want), "%s", colon + 1);
 	if (!f.found || strncmp(got, want, strlen(want)) != 0) {
-		(void)printf("audit trail REPLACED: record %lu is not the one "
-		    "the log saw\n", seq);
+		(void)printf(_("audit trail REPLACED: record %lu is not the one "
+		    "the log saw\n"), seq);
 		return 1;
 	}
 	return 0;
@@ -472,7 +474,7 @@ start(struct enroll *e)
 	    "audit_start", "a new trail")) != KGW_OK)
 		enroll_die("cannot start the audit trail: %s",
 		    kgw_strerror(r));
-	(void)printf("audit trail started\n");
+	(void)printf(_("audit trail started\n"));
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include "enroll.h"
 #include "kgw_audit.h"
 #include "kgw_err.h"
+#include "kgw_i18n.h"
 
 /* One line of a table: a key (and a second), and its counts. */
 struct row {
@@ -156,10 +157,10 @@ text_table(const char *title, const char *h1, const char *h2,
 
 	(void)printf("\n%s\n", title);
 	if (t->n == 0) {
-		(void)puts("  none");
+		(void)printf("  %s\n", _("none"));
 		return;
 	}
-	(void)printf("  %-24s %10s %10s\n", h1, h2, two ? "refused" : "");
+	(void)printf("  %-24s %10s %10s\n", h1, h2, two ? _("refused") : "");
 	for (i = 0; i < t->n; i++) {
 		const struct row *r = &t->rows[i];
 
@@ -180,10 +181,10 @@ text_events(const char *title, const struct events *e)
 
 	(void)printf("\n%s\n", title);
 	if (e->n == 0)
-		(void)puts("  none");
+		(void)printf("  %s\n", _("none"));
 	for (i = 0; i < e->n; i++) {
 		time_utc(e->ev[i].time, t, sizeof(t));
-		(void)printf("  %s  %s  on %s  %s\n", t, e->ev[i].user,
+		(void)printf(_("  %s  %s  on %s  %s\n"), t, e->ev[i].user,
 		    e->ev[i].host, e->ev[i].what);
 	}
 }
@@ -193,16 +194,19 @@ text_report(const struct report *rep)
 {
 	size_t i;
 
-	(void)printf("audit report: %lu records\n", rep->records);
-	text_table("Logins per zone:", "zone", "allowed", &rep->zones, true);
-	text_table("Logins per person:", "user", "allowed", &rep->users, true);
-	text_table("Refusals by reason:", "reason", "count", &rep->reasons,
-	    false);
-	text_events("Lockouts:", &rep->lockouts);
-	text_events("Security keys flagged as possible clones:", &rep->clones);
-	(void)puts("\nHelpdesk changes by operator:");
+	(void)printf(_("audit report: %lu records\n"), rep->records);
+	text_table(_("Logins per zone:"), _("zone"), _("allowed"), &rep->zones,
+	    true);
+	text_table(_("Logins per person:"), _("user"), _("allowed"),
+	    &rep->users, true);
+	text_table(_("Refusals by reason:"), _("reason"), _("count"),
+	    &rep->reasons, false);
+	text_events(_("Lockouts:"), &rep->lockouts);
+	text_events(_("Security keys flagged as possible clones:"),
+	    &rep->clones);
+	(void)printf("\n%s\n", _("Helpdesk changes by operator:"));
 	if (rep->changes.n == 0)
-		(void)puts("  none");
+		(void)printf("  %s\n", _("none"));
 	for (i = 0; i < rep->changes.n; i++)
 		(void)printf("  %-24s %-16s %10lu\n", rep->changes.rows[i].key,
 		    rep->changes.rows[i].key2, rep->changes.rows[i].allowed);

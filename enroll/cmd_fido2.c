@@ -13,6 +13,7 @@
 
 #include "enroll.h"
 #include "kgw_err.h"
+#include "kgw_i18n.h"
 #include "kgw_fido2.h"
 #include "kgw_store.h"
 
@@ -39,14 +40,14 @@ static void
 say_insert(void *arg)
 {
 	(void)arg;
-	(void)fputs("Insert the security key.\n", stderr);
+	(void)fprintf(stderr, "%s\n", _("Insert the security key."));
 }
 
 static void
 say_touch(void *arg)
 {
 	(void)arg;
-	(void)fputs("Touch the security key.\n", stderr);
+	(void)fprintf(stderr, "%s\n", _("Touch the security key."));
 }
 
 static int
@@ -56,8 +57,8 @@ read_pin(void *arg, char *pin, size_t pinlen)
 
 	/* On a terminal, stdin is still typed: without echo, as passwd. */
 	if (c->pin_stdin && !isatty(STDIN_FILENO))
-		return secret_read_line(STDIN_FILENO, "PIN", pin, pinlen);
-	return secret_prompt("Security key PIN: ", "PIN", pin, pinlen);
+		return secret_read_line(STDIN_FILENO, N_("PIN"), pin, pinlen);
+	return secret_prompt(N_("Security key PIN: "), N_("PIN"), pin, pinlen);
 }
 
 static bool
@@ -105,9 +106,10 @@ report(const struct fido2_cmd *c, const struct kgw_fido2_new *made)
 	size_t i;
 
 	if (!c->e->json) {
-		(void)printf("enrolled security key %s (%s, %s attestation) "
-		    "for %s\n", c->label, kgw_fido2_alg_name(made->cred.alg),
-		    made->attested ? "full" : "self", c->user);
+		(void)printf(made->attested ? _("enrolled security key %s (%s, "
+		    "full attestation) for %s\n") : _("enrolled security key "
+		    "%s (%s, self attestation) for %s\n"), c->label,
+		    kgw_fido2_alg_name(made->cred.alg), c->user);
 		return;
 	}
 	(void)fputs("{\"user\":", stdout);

@@ -15,6 +15,7 @@
 
 #include "enroll.h"
 #include "kgw_err.h"
+#include "kgw_i18n.h"
 #include "kgw_store.h"
 #include "kgw_zone.h"
 
@@ -36,11 +37,11 @@ struct import {
 
 /* "cannot add" alice: ..., by action. */
 static const char *const failed[CSV_NACTIONS] = {
-	[CSV_ADD] = "cannot add",
-	[CSV_ZONES] = "cannot set the zones of",
-	[CSV_DISABLE] = "cannot disable",
-	[CSV_ENABLE] = "cannot enable",
-	[CSV_DELETE] = "cannot delete",
+	[CSV_ADD] = N_("cannot add"),
+	[CSV_ZONES] = N_("cannot set the zones of"),
+	[CSV_DISABLE] = N_("cannot disable"),
+	[CSV_ENABLE] = N_("cannot enable"),
+	[CSV_DELETE] = N_("cannot delete"),
 };
 
 /* One row through the store; zones is its list in the stored form. */
@@ -81,7 +82,7 @@ row_apply(struct import *im, const struct csv_row *row)
 		return KGW_ERR_INVALID;
 	}
 	if ((r = row_store(im, row, zones)) != KGW_OK) {
-		csv_warn(&im->csv, "%s %s: %s", failed[row->action], row->user,
+		csv_warn(&im->csv, "%s %s: %s", _(failed[row->action]), row->user,
 		    kgw_strerror(r));
 		return r;
 	}
@@ -147,11 +148,11 @@ report(const struct import *im)
 		    n[CSV_DELETE]);
 		return;
 	}
-	(void)printf("%s %lu changes (%lu add, %lu zones, %lu disable, "
-	    "%lu enable, %lu delete)%s\n", im->dry_run ?
-	    "dry run: would apply" : "applied", total, n[CSV_ADD],
-	    n[CSV_ZONES], n[CSV_DISABLE], n[CSV_ENABLE], n[CSV_DELETE],
-	    im->dry_run ? "; nothing changed" : "");
+	(void)printf(im->dry_run ? _("dry run: would apply %lu changes (%lu "
+	    "add, %lu zones, %lu disable, %lu enable, %lu delete); nothing "
+	    "changed\n") : _("applied %lu changes (%lu add, %lu zones, %lu "
+	    "disable, %lu enable, %lu delete)\n"), total, n[CSV_ADD],
+	    n[CSV_ZONES], n[CSV_DISABLE], n[CSV_ENABLE], n[CSV_DELETE]);
 }
 
 /* Where a dry run writes its lines until the batch is over. */

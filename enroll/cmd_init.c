@@ -18,6 +18,7 @@
 #include "enroll.h"
 #include "kgw_crypto.h"
 #include "kgw_err.h"
+#include "kgw_i18n.h"
 #include "kgw_path.h"
 #include "kgw_store.h"
 
@@ -202,11 +203,11 @@ report(const struct enroll *e, const struct init_state *st)
 		(void)fputs("}\n", stdout);
 		return;
 	}
-	(void)printf(st->key_created ? "created key %s\n" :
-	    "kept the existing key %s and reused it\n", e->conf.key);
-	(void)printf("store %s ready\n", e->conf.store);
-	(void)printf(st->config_created ? "created configuration %s\n" :
-	    "kept the existing configuration %s\n", e->config_abs);
+	(void)printf(st->key_created ? _("created key %s\n") :
+	    _("kept the existing key %s and reused it\n"), e->conf.key);
+	(void)printf(_("store %s ready\n"), e->conf.store);
+	(void)printf(st->config_created ? _("created configuration %s\n") :
+	    _("kept the existing configuration %s\n"), e->config_abs);
 }
 
 int

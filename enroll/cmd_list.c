@@ -14,6 +14,7 @@
 
 #include "enroll.h"
 #include "kgw_err.h"
+#include "kgw_i18n.h"
 #include "kgw_store.h"
 #include "kgw_totp.h"
 
@@ -181,29 +182,29 @@ user_text(const struct out *o, const struct kgw_user_rec *rec)
 {
 	char t[64];
 
-	(void)fprintf(o->f, "user:     %s\npassword: %s\n", rec->name,
+	(void)fprintf(o->f, _("user:     %s\npassword: %s\n"), rec->name,
 	    yes_no(rec->pwhash[0] != '\0'));
 	if (rec->totp_sealed_len > 0)
-		(void)fprintf(o->f, "totp:     %s, %u digits\n", alg_name(rec),
+		(void)fprintf(o->f, _("totp:     %s, %u digits\n"), alg_name(rec),
 		    rec->totp_digits);
 	else
-		(void)fputs("totp:     none\n", o->f);
-	(void)fprintf(o->f, "zones:    %s\n", rec->zones[0] != '\0' ?
-	    rec->zones : "none (no login anywhere)");
-	(void)fprintf(o->f, "disabled: %s\n", yes_no(rec->disabled));
+		(void)fputs(_("totp:     none\n"), o->f);
+	(void)fprintf(o->f, _("zones:    %s\n"), rec->zones[0] != '\0' ?
+	    rec->zones : _("none (no login anywhere)"));
+	(void)fprintf(o->f, _("disabled: %s\n"), yes_no(rec->disabled));
 	if (!kgw_user_locked(rec, o->now))
-		(void)fputs("locked:   no\n", o->f);
+		(void)fputs(_("locked:   no\n"), o->f);
 	else if (rec->locked_until == KGW_LOCK_FOREVER)
-		(void)fputs("locked:   yes, until unlocked\n", o->f);
+		(void)fputs(_("locked:   yes, until unlocked\n"), o->f);
 	else {
 		format_time(rec->locked_until, t, sizeof(t));
-		(void)fprintf(o->f, "locked:   yes, until %s\n", t);
+		(void)fprintf(o->f, _("locked:   yes, until %s\n"), t);
 	}
-	(void)fprintf(o->f, "failures: %u\n", rec->fail_count);
+	(void)fprintf(o->f, _("failures: %u\n"), rec->fail_count);
 	format_time(rec->created, t, sizeof(t));
-	(void)fprintf(o->f, "created:  %s\n", t);
+	(void)fprintf(o->f, _("created:  %s\n"), t);
 	format_time(rec->updated, t, sizeof(t));
-	(void)fprintf(o->f, "updated:  %s\n", t);
+	(void)fprintf(o->f, _("updated:  %s\n"), t);
 }
 
 static void
@@ -240,8 +241,8 @@ key_out(const struct out *o, const struct kgw_fido2_rec *k, bool first)
 	(void)fprintf(o->f, "  %s  aaguid=", k->label);
 	hex(o->f, k->aaguid, sizeof(k->aaguid));
 	(void)fprintf(o->f, " counter=%" PRId64 " last_used=%s%s\n",
-	    k->sign_count, t, k->flagged ? "  FLAGGED: counter went back, "
-	    "possible clone (revoke and re-enrol)" : "");
+	    k->sign_count, t, k->flagged ? _("  FLAGGED: counter went back, "
+	    "possible clone (revoke and re-enrol)") : "");
 }
 
 /* The person's security keys, a section of show. */
@@ -256,13 +257,13 @@ keys_out(struct kgw_store *s, const struct out *o, const char *user)
 		enroll_die("out of memory");
 	r = kgw_store_fido2_list(s, user, keys, KGW_FIDO2_CREDS_MAX, &n);
 	if (r == KGW_OK) {
-		(void)fputs(o->json ? ",\"fido2\":[" : "fido2:\n", o->f);
+		(void)fputs(o->json ? ",\"fido2\":[" : _("fido2:\n"), o->f);
 		for (i = 0; i < n; i++)
 			key_out(o, &keys[i], i == 0);
 		if (o->json)
 			(void)fputc(']', o->f);
 		else if (n == 0)
-			(void)fputs("  none\n", o->f);
+			(void)fputs(_("  none\n"), o->f);
 	} else
 		enroll_warn("cannot read the keys of %s: %s", user,
 		    kgw_strerror(r));
@@ -328,14 +329,14 @@ cmd_show(struct enroll *e, int argc, char **argv)
 		user_text(&o, &rec);
 	if ((r = keys_out(e->store, &o, user)) != KGW_OK)
 		goto fail;
-	(void)fputs(o.json ? ",\"changes\":[" : "changes:\n", o.f);
+	(void)fputs(o.json ? ",\"changes\":[" : _("changes:\n"), o.f);
 	if ((r = kgw_store_changes(e->store, user, change_cb, &o)) != KGW_OK)
 		enroll_warn("cannot read the changes of %s: %s", user,
 		    kgw_strerror(r));
 	else if (o.json)
 		(void)fputs("]}\n", o.f);
 	else if (o.first)
-		(void)fputs("  none\n", o.f);
+		(void)fputs(_("  none\n"), o.f);
 fail:
 	explicit_bzero(&rec, sizeof(rec));
 	enroll_close(e);

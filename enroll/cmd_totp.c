@@ -12,6 +12,7 @@
 #include "enroll.h"
 #include "kgw_crypto.h"
 #include "kgw_err.h"
+#include "kgw_i18n.h"
 #include "kgw_store.h"
 #include "kgw_totp.h"
 
@@ -109,10 +110,10 @@ read_secret(struct kgw_totp *t)
 	int r;
 
 	if (isatty(STDIN_FILENO))
-		r = secret_prompt("Base32 secret: ", "secret", line,
+		r = secret_prompt(N_("Base32 secret: "), N_("secret"), line,
 		    sizeof(line));
 	else
-		r = secret_read_line(STDIN_FILENO, "secret", line,
+		r = secret_read_line(STDIN_FILENO, N_("secret"), line,
 		    sizeof(line));
 	if (r != KGW_OK)
 		goto fail;
@@ -167,7 +168,7 @@ print_secret(const struct kgw_totp *t)
 	if (kgw_base32_encode(t->secret, t->secret_len, b32,
 	    sizeof(b32)) != KGW_OK)
 		return;
-	(void)fputs("Secret: ", stdout);
+	(void)fputs(_("Secret: "), stdout);
 	for (i = 0; b32[i] != '\0' && b32[i] != '='; i++) {
 		if (i > 0 && i % 4 == 0)
 			(void)putchar(' ');
@@ -211,12 +212,12 @@ show(const struct enroll *e, const char *user, const struct kgw_totp *t,
 		(void)printf("%s\n", uri);
 	} else {
 		if (how == SHOW_QR) {
-			(void)printf("Scan with the authenticator app:\n");
+			(void)printf("%s\n", _("Scan with the authenticator app:"));
 			r = qr_print(stdout, uri);
-			(void)printf("URI:    %s\n", uri);
+			(void)printf(_("URI:    %s\n"), uri);
 			print_secret(t);
 		}
-		(void)printf("TOTP enrolled for %s (%s, %u digits)\n", user,
+		(void)printf(_("TOTP enrolled for %s (%s, %u digits)\n"), user,
 		    kgw_totp_alg_name(t->alg), t->digits);
 	}
 fail:

@@ -12,6 +12,7 @@
 
 #include "enroll.h"
 #include "kgw_err.h"
+#include "kgw_i18n.h"
 #include "kgw_password.h"
 #include "kgw_store.h"
 
@@ -32,11 +33,11 @@ read_new_password(bool from_stdin, char pw[KGW_PASSWORD_MAX])
 	int r;
 
 	if (from_stdin && !isatty(STDIN_FILENO))
-		r = secret_read_line(STDIN_FILENO, "password", pw,
+		r = secret_read_line(STDIN_FILENO, N_("password"), pw,
 		    KGW_PASSWORD_MAX);
-	else if ((r = secret_prompt("New password: ", "password", pw,
+	else if ((r = secret_prompt(N_("New password: "), N_("password"), pw,
 	    KGW_PASSWORD_MAX)) == KGW_OK &&
-	    (r = secret_prompt("Retype new password: ", "password", again,
+	    (r = secret_prompt(N_("Retype new password: "), N_("password"), again,
 	    sizeof(again))) == KGW_OK && !secret_equal(pw, again)) {
 		enroll_warn("passwords do not match");
 		r = KGW_ERR_INVALID;
@@ -73,7 +74,7 @@ read_hash(char hash[KGW_HASH_MAX])
 {
 	int r;
 
-	if ((r = secret_read_line(STDIN_FILENO, "hash", hash,
+	if ((r = secret_read_line(STDIN_FILENO, N_("hash"), hash,
 	    KGW_HASH_MAX)) != KGW_OK)
 		return r;
 	if (kgw_password_hash_valid(hash) != KGW_OK) {

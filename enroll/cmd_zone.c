@@ -10,6 +10,7 @@
 
 #include "enroll.h"
 #include "kgw_err.h"
+#include "kgw_i18n.h"
 #include "kgw_str.h"
 #include "kgw_zone.h"
 
@@ -91,7 +92,7 @@ print_zones(const struct enroll *e, const char *user, const char *zones)
 {
 	if (!e->json) {
 		(void)printf("%s: %s\n", user, zones[0] != '\0' ? zones :
-		    "no zones (no login anywhere)");
+		    _("no zones (no login anywhere)"));
 		return;
 	}
 	(void)fputs("{\"user\":", stdout);

@@ -13,6 +13,7 @@
 
 #include "enroll.h"
 #include "kgw_err.h"
+#include "kgw_i18n.h"
 #include "kgw_login.h"
 #include "kgw_zone.h"
 
@@ -27,31 +28,31 @@ static const struct {
 	const char *rule;
 	const char *text;
 } rule_texts[] = {
-	{ "console", "a console login (no remote host)" },
-	{ "local_key", "a local login on another terminal (su), in a zone "
-	    "whose security key shows the person is at this machine" },
-	{ "same_zone", "a remote login from the host's own zone" },
-	{ "remote_from", "a remote login from a zone in remote_from" },
-	{ "gateway", "a remote login from a gateway of the host's zone" },
-	{ "host_zone_unknown", "this host's zone is unknown: set host_zone, "
-	    "or give the host an address in one zone's networks" },
-	{ "source_unknown", "the source address is in no zone's networks" },
-	{ "tty_not_console", "no remote host, and the terminal is not this "
-	    "machine's console (su or sudo in a session, a serial line)" },
-	{ "rhost_not_address", "the remote host is not a numeric address "
-	    "(names are never resolved; set UseDNS no in sshd_config)" },
-	{ "console_only", "the host's zone accepts console logins only" },
-	{ "fido2_remote", "the zone requires a security key, which a remote "
+	{ "console", N_("a console login (no remote host)") },
+	{ "local_key", N_("a local login on another terminal (su), in a zone "
+	    "whose security key shows the person is at this machine") },
+	{ "same_zone", N_("a remote login from the host's own zone") },
+	{ "remote_from", N_("a remote login from a zone in remote_from") },
+	{ "gateway", N_("a remote login from a gateway of the host's zone") },
+	{ "host_zone_unknown", N_("this host's zone is unknown: set host_zone, "
+	    "or give the host an address in one zone's networks") },
+	{ "source_unknown", N_("the source address is in no zone's networks") },
+	{ "tty_not_console", N_("no remote host, and the terminal is not this "
+	    "machine's console (su or sudo in a session, a serial line)") },
+	{ "rhost_not_address", N_("the remote host is not a numeric address "
+	    "(names are never resolved; set UseDNS no in sshd_config)") },
+	{ "console_only", N_("the host's zone accepts console logins only") },
+	{ "fido2_remote", N_("the zone requires a security key, which a remote "
 	    "login cannot present (set remote_factors for its remote "
-	    "logins)" },
-	{ "cross_zone", "the host's zone does not accept logins from the "
-	    "source's zone (remote_from)" },
-	{ "not_authorised", "the person is not authorised for the host's "
-	    "zone (kakogawa-enroll zones USER --add ZONE)" },
-	{ "no_totp", "the zone requires TOTP and none is enrolled" },
-	{ "no_fido2", "the zone requires a FIDO2 key and none is enrolled" },
-	{ "no_token", "the zone requires a second factor and none is "
-	    "enrolled" },
+	    "logins)") },
+	{ "cross_zone", N_("the host's zone does not accept logins from the "
+	    "source's zone (remote_from)") },
+	{ "not_authorised", N_("the person is not authorised for the host's "
+	    "zone (kakogawa-enroll zones USER --add ZONE)") },
+	{ "no_totp", N_("the zone requires TOTP and none is enrolled") },
+	{ "no_fido2", N_("the zone requires a FIDO2 key and none is enrolled") },
+	{ "no_token", N_("the zone requires a second factor and none is "
+	    "enrolled") },
 };
 
 static const char *
@@ -61,7 +62,7 @@ rule_text(const char *rule)
 
 	for (i = 0; i < sizeof(rule_texts) / sizeof(rule_texts[0]); i++)
 		if (strcmp(rule_texts[i].rule, rule) == 0)
-			return rule_texts[i].text;
+			return _(rule_texts[i].text);
 	return "";
 }
 
@@ -74,34 +75,35 @@ print_text(const struct kgw_login *l, const char *user, const char *rhost,
 
 	(void)kgw_zone_factors_format(kgw_login_needs(l), factors,
 	    sizeof(factors));
-	(void)printf("user:       %s (zones: %s)\n", user,
-	    l->rec.zones[0] != '\0' ? l->rec.zones : "none");
-	(void)printf("host zone:  %s%s\n", kgw_zone_label(z, l->site.host),
-	    z->host_zone != KGW_ZONE_NONE ? "" : " (from this host's "
-	    "addresses)");
+	(void)printf(_("user:       %s (zones: %s)\n"), user,
+	    l->rec.zones[0] != '\0' ? l->rec.zones : _("none"));
+	(void)printf(z->host_zone != KGW_ZONE_NONE ? _("host zone:  %s\n") :
+	    _("host zone:  %s (from this host's addresses)\n"),
+	    kgw_zone_label(z, l->site.host));
 	if (rhost != NULL)
-		(void)printf("source:     %s (zone %s)\n", rhost,
+		(void)printf(_("source:     %s (zone %s)\n"), rhost,
 		    kgw_zone_label(z, l->site.source));
 	else
-		(void)printf("source:     terminal %s (%s)\n", tty,
+		(void)printf(_("source:     terminal %s (%s)\n"), tty,
 		    kgw_zone_label(z, l->site.source));
-	(void)printf("required:   %s\n", factors[0] != '\0' ? factors : "-");
-	(void)printf("enrolled:   password %s, totp %s, security keys %u\n",
+	(void)printf(_("required:   %s\n"), factors[0] != '\0' ? factors :
+	    "-");
+	(void)printf(_("enrolled:   password %s, totp %s, security keys %u\n"),
 	    l->rec.pwhash[0] != '\0' ? "yes" : "no",
 	    l->rec.totp_sealed_len > 0 ? "yes" : "no", l->rec.fido2_count);
-	(void)printf("site:       %s: %s\n", l->site.rule != NULL ?
+	(void)printf(_("site:       %s: %s\n"), l->site.rule != NULL ?
 	    l->site.rule : "-", l->site.rule != NULL ?
 	    rule_text(l->site.rule) : "");
-	(void)printf("verdict:    %s (reason %s)\n", r == KGW_OK ? "allow" :
+	(void)printf(_("verdict:    %s (reason %s)\n"), r == KGW_OK ? "allow" :
 	    "deny", r == KGW_OK ? "ok" : l->reason);
 	if (r == KGW_ERR_ZONE || r == KGW_ERR_NO_FACTOR)
-		(void)printf("because:    %s\n", rule_text(l->rule));
+		(void)printf(_("because:    %s\n"), rule_text(l->rule));
 	else if (r != KGW_OK)
-		(void)printf("because:    %s\n", kgw_strerror(r));
+		(void)printf(_("because:    %s\n"), _(kgw_strerror(r)));
 	if (r == KGW_OK && (kgw_login_needs(l) & KGW_NEED_PASSWORD) &&
 	    l->rec.pwhash[0] == '\0')
-		(void)fputs("note:       no password is set: a login that asks "
-		    "for one will fail\n", stdout);
+		(void)fputs(_("note:       no password is set: a login that "
+		    "asks for one will fail\n"), stdout);
 }
 
 static void

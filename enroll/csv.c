@@ -36,6 +36,7 @@
 
 #include "enroll.h"
 #include "kgw_err.h"
+#include "kgw_i18n.h"
 #include "kgw_user.h"
 
 #define NFIELDS 3
@@ -62,7 +63,7 @@ csv_warn(const struct csv *c, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	(void)vsnprintf(msg, sizeof(msg), _(fmt), ap);
 	va_end(ap);
 	enroll_warn("%s:%lu: %s", c->path, c->lineno, msg);
 }

@@ -11,10 +11,19 @@
 #include <stdio.h>
 
 #include "kgw_conf.h"
+#include "kgw_err.h"
+#include "kgw_i18n.h"
 #include "kgw_log.h"
 #include "kgw_store.h"
 
 #define PROGNAME "kakogawa-enroll"
+
+/*
+ * The tool shows the core's error texts (marked N_ in err.c) in the
+ * operator's language; the module logs them in English. The inner name
+ * is the function: a macro does not expand within itself.
+ */
+#define kgw_strerror(rc) _(kgw_strerror(rc))
 
 /* Everything one run of the tool works with; main owns it. */
 struct enroll {

@@ -5,6 +5,7 @@
 #include <config.h>
 
 #include <getopt.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "enroll.h"
+#include "kgw_i18n.h"
 
 static int cmd_help(struct enroll *, int, char **);
 
@@ -44,8 +46,9 @@ static const struct command {
 void
 enroll_help(FILE *out)
 {
-	(void)fputs(
-"Usage: " PROGNAME " [--config PATH] [--json] COMMAND [ARGS]\n"
+	/* TRANSLATORS: keep the commands and options as they are. */
+	(void)fprintf(out, _(
+"Usage: %s [--config PATH] [--json] COMMAND [ARGS]\n"
 "\n"
 "Commands:\n"
 "  init                  create the key, the store and the configuration\n"
@@ -101,7 +104,7 @@ enroll_help(FILE *out)
 "  help                  show this help\n"
 "\n"
 "Options:\n"
-"  --config PATH         configuration file (default " KGW_CONF_DEFAULT ")\n"
+"  --config PATH         configuration file (default %s)\n"
 "  --json                print JSON for scripts\n"
 "  --help, -h            show this help\n"
 "  --version, -V         show the version\n"
@@ -126,7 +129,8 @@ enroll_help(FILE *out)
 "\n"
 "Secrets are never taken from the command line.\n"
 "Exit status: 0 success, 1 failure, 2 command line error; zone-check:\n"
-"0 allow, 1 deny, 2 command line error, 3 cannot judge (a broken deployment).\n", out);
+"0 allow, 1 deny, 2 command line error, 3 cannot judge (a broken deployment).\n"),
+	    PROGNAME, KGW_CONF_DEFAULT);
 }
 
 static int
@@ -202,6 +206,10 @@ main(int argc, char **argv)
 	int ch, status;
 
 	harden();
+	/* The operator's language for messages; data output stays as is. */
+	(void)setlocale(LC_ALL, "");
+	kgw_i18n_init();
+	(void)textdomain(PACKAGE);
 	memset(&e, 0, sizeof(e));
 	e.config = KGW_CONF_DEFAULT;
 	enroll_log_init(&e.log);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "enroll.h"
+#include "kgw_i18n.h"
 #include "kgw_err.h"
 
 /* Signals that would leave the terminal without echo if they killed us. */
@@ -85,16 +86,17 @@ secret_read_line(int fd, const char *what, char *buf, size_t cap)
 		put(buf, cap, &len, '\r', &toolong);
 	buf[len] = '\0';
 	if (n < 0 && caught == 0) {
-		enroll_warn("cannot read the %s: %s", what, strerror(errno));
+		enroll_warn("cannot read the %s: %s", _(what), strerror(errno));
 		r = KGW_ERR_IO;
 	} else if (n < 0) {
 		r = KGW_ERR_IO;	/* the caller re-raises the signal */
 	} else if (!any) {
-		enroll_warn("no %s given", what);
+		enroll_warn("no %s given", _(what));
 	} else if (toolong) {
-		enroll_warn("%s too long (at most %zu bytes)", what, cap - 1);
+		enroll_warn("%s too long (at most %zu bytes)", _(what),
+		    cap - 1);
 	} else if (nul) {
-		enroll_warn("%s contains a NUL byte", what);
+		enroll_warn("%s contains a NUL byte", _(what));
 	} else {
 		r = KGW_OK;
 	}
@@ -139,11 +141,12 @@ secret_prompt(const char *prompt, const char *what, char *buf, size_t cap)
 	int fd, r, sig;
 
 	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
-		enroll_warn("cannot ask for the %s: no terminal", what);
+		enroll_warn("cannot ask for the %s: no terminal", _(what));
 		return KGW_ERR_IO;
 	}
 	if (tcgetattr(fd, &saved) != 0) {
-		enroll_warn("cannot ask for the %s: %s", what, strerror(errno));
+		enroll_warn("cannot ask for the %s: %s", _(what),
+		    strerror(errno));
 		(void)close(fd);
 		return KGW_ERR_IO;
 	}
@@ -154,6 +157,7 @@ secret_prompt(const char *prompt, const char *what, char *buf, size_t cap)
 		enroll_warn("cannot turn off echo: %s", strerror(errno));
 		r = KGW_ERR_IO;
 	} else {
+		prompt = _(prompt);
 		(void)!write(fd, prompt, strlen(prompt));
 		r = secret_read_line(fd, what, buf, cap);
 		(void)!write(fd, "\n", 1);

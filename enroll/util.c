@@ -15,6 +15,7 @@
 
 #include "enroll.h"
 #include "kgw_err.h"
+#include "kgw_i18n.h"
 #include "kgw_user.h"
 #include "kgw_str.h"
 
@@ -23,7 +24,7 @@ vmsg(const char *fmt, va_list ap)
 {
 	(void)fflush(stdout);	/* keep stdout and stderr in order on a tty */
 	(void)fputs(PROGNAME ": ", stderr);
-	(void)vfprintf(stderr, fmt, ap);
+	(void)vfprintf(stderr, _(fmt), ap);	/* every caller's text, in po/ */
 	(void)fputc('\n', stderr);
 }
 
@@ -76,6 +77,7 @@ enroll_log_init(struct kgw_log *log)
 	log->emit = log_emit;
 	log->arg = NULL;
 	log->debug = false;
+	log->translate = true;
 }
 
 /*
@@ -92,7 +94,8 @@ enroll_getopt(int argc, char **argv, const struct option *opts)
 static _Noreturn void
 bad_option(const char *cmd, int ch, char **argv)
 {
-	const char *what = ch == ':' ? "missing value for" : "unknown option";
+	const char *what = ch == ':' ? N_("missing value for") :
+	    N_("unknown option");
 	const char *arg = optind > 0 ? argv[optind - 1] : "";
 	char name[64] = "?";
 
@@ -103,10 +106,10 @@ bad_option(const char *cmd, int ch, char **argv)
 		    (int)strcspn(arg, "="), arg);
 	/* glibc: a known long option given "=value" it does not take */
 	if (ch == '?' && optopt >= OPT_CONFIG)
-		what = "no value allowed for";
+		what = N_("no value allowed for");
 	if (cmd == NULL)
-		enroll_usage("%s %s (see --help)", what, name);
-	enroll_usage("%s: %s %s (see --help)", cmd, what, name);
+		enroll_usage("%s %s (see --help)", _(what), name);
+	enroll_usage("%s: %s %s (see --help)", cmd, _(what), name);
 }
 
 void

@@ -9,6 +9,7 @@ struct kgw_log {
 	void (*emit)(void *arg, int priority, const char *msg);
 	void *arg;
 	bool debug;
+	bool translate;	/* messages through gettext (the tool's stderr) */
 };
 
 /* Formats and emits one message; a NULL log or emit discards it. */

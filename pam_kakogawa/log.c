@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "kgw_i18n.h"
 #include "kgw_log.h"
 
 void
@@ -15,6 +16,9 @@ kgw_log_msg(const struct kgw_log *log, int priority, const char *fmt, ...)
 	if (log == NULL || log->emit == NULL)
 		return;
 	va_start(ap, fmt);
+	/* Debug lines are for developers: English. */
+	if (log->translate && priority != LOG_DEBUG)
+		fmt = _(fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);	/* truncation is fine */
 	va_end(ap);
 	log->emit(log->arg, priority, msg);

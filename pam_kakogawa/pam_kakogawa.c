@@ -18,21 +18,19 @@
 #include <security/pam_modules.h>
 
 #include "kgw_err.h"
+#include "kgw_i18n.h"
 #include "kgw_login.h"
 #include "kgw_str.h"
 
-#define PROMPT_PASSWORD "Password: "
-#define PROMPT_CODE "Verification code: "
-#define PROMPT_PIN "Security key PIN: "
-#define MSG_KEY_INSERT "セキュリティキーを差し込んでください。" \
-	" Insert your security key."
-#define MSG_KEY_TOUCH "セキュリティキーにタッチしてください。" \
-	" Touch your security key."
-/* Short and generic: the log says which rule refused (Japanese first). */
-#define MSG_ZONE_SITE "この場所からはログインできません。" \
-	" Login from this location is not permitted."
-#define MSG_ZONE_ACCOUNT "このホストへのログインは許可されていません。" \
-	" Login to this host is not permitted."
+/* Translated through po/ (kgw_text): English is the msgid. */
+#define PROMPT_PASSWORD N_("Password: ")
+#define PROMPT_CODE N_("Verification code: ")
+#define PROMPT_PIN N_("Security key PIN: ")
+#define MSG_KEY_INSERT N_("Insert your security key.")
+#define MSG_KEY_TOUCH N_("Touch your security key.")
+/* Short and generic: the log says which rule refused. */
+#define MSG_ZONE_SITE N_("Login from this location is not permitted.")
+#define MSG_ZONE_ACCOUNT N_("Login to this host is not permitted.")
 #define ITEM_LOG_MAX 64
 /* pam_set_data name: auth recorded an allow in this transaction. */
 #define AUTH_RECORDED "pam_kakogawa_auth_recorded"
@@ -43,6 +41,13 @@ struct options {
 	bool use_first_pass;	/* take the earlier module's password, never ask */
 	bool try_first_pass;	/* take it when there is one, else ask */
 	bool second_factor_only; /* an earlier module checked the password */
+	enum kgw_lang language;	/* language=: messages in it, whatever the locale */
+};
+
+/* The handle and the options, for the callbacks of the key step. */
+struct conv {
+	pam_handle_t *pamh;
+	const struct options *o;
 };
 
 static int
@@ -67,6 +72,9 @@ parse_options(pam_handle_t *pamh, int argc, const char **argv,
 			o->try_first_pass = true;
 		else if (strcmp(a, "second_factor_only") == 0)
 			o->second_factor_only = true;
+		else if (strncmp(a, "language=", 9) == 0 &&
+		    kgw_lang_parse(a + 9, &o->language) == KGW_OK)
+			continue;
 		else {
 			pam_syslog(pamh, LOG_ERR, "unknown or malformed "
 			    "option \"%.64s\": denying", a);
@@ -164,11 +172,12 @@ discard(char **secret)
 
 /* Asks one hidden question; *answer is the caller's to wipe and free. */
 static int
-ask(pam_handle_t *pamh, const char *prompt, char **answer)
+ask(pam_handle_t *pamh, const struct options *o, const char *prompt,
+    char **answer)
 {
 	*answer = NULL;
 	if (pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, answer, "%s",
-	    prompt) != PAM_SUCCESS || *answer == NULL) {
+	    kgw_text(o->language, prompt)) != PAM_SUCCESS || *answer == NULL) {
 		discard(answer);
 		return KGW_ERR_CONV;
 	}
@@ -195,7 +204,7 @@ check_password(pam_handle_t *pamh, const struct options *o,
 			return KGW_OK;
 		}
 	}
-	if ((r = ask(pamh, PROMPT_PASSWORD, &typed)) != KGW_OK)
+	if ((r = ask(pamh, o, PROMPT_PASSWORD, &typed)) != KGW_OK)
 		return r;
 	kgw_login_password(l, typed);
 	/* Later modules in the stack may use_first_pass it. */
@@ -207,23 +216,30 @@ check_password(pam_handle_t *pamh, const struct options *o,
 static void
 key_insert(void *arg)
 {
-	(void)pam_info((pam_handle_t *)arg, "%s", MSG_KEY_INSERT);
+	const struct conv *c = arg;
+
+	(void)pam_info(c->pamh, "%s", kgw_text(c->o->language,
+	    MSG_KEY_INSERT));
 }
 
 static void
 key_touch(void *arg)
 {
-	(void)pam_info((pam_handle_t *)arg, "%s", MSG_KEY_TOUCH);
+	const struct conv *c = arg;
+
+	(void)pam_info(c->pamh, "%s", kgw_text(c->o->language,
+	    MSG_KEY_TOUCH));
 }
 
 /* The key's PIN, asked like a password and wiped at once. */
 static int
 key_pin(void *arg, char *pin, size_t pinlen)
 {
+	const struct conv *c = arg;
 	char *typed = NULL;
 	int r;
 
-	if ((r = ask((pam_handle_t *)arg, PROMPT_PIN, &typed)) != KGW_OK)
+	if ((r = ask(c->pamh, c->o, PROMPT_PIN, &typed)) != KGW_OK)
 		return r;
 	r = kgw_strcopy(pin, pinlen, typed) == KGW_OK ? KGW_OK :
 	    KGW_ERR_INVALID;
@@ -232,12 +248,12 @@ key_pin(void *arg, char *pin, size_t pinlen)
 }
 
 static int
-check_code(pam_handle_t *pamh, struct kgw_login *l)
+check_code(pam_handle_t *pamh, const struct options *o, struct kgw_login *l)
 {
 	char *typed = NULL;
 	int r;
 
-	if ((r = ask(pamh, PROMPT_CODE, &typed)) != KGW_OK)
+	if ((r = ask(pamh, o, PROMPT_CODE, &typed)) != KGW_OK)
 		return r;
 	kgw_login_totp(l, typed, time(NULL));
 	discard(&typed);
@@ -246,9 +262,10 @@ check_code(pam_handle_t *pamh, struct kgw_login *l)
 
 /* The key step, then a code where it is due (also in place of a key). */
 static int
-check_second(pam_handle_t *pamh, struct kgw_login *l)
+check_second(pam_handle_t *pamh, const struct options *o, struct kgw_login *l)
 {
-	const struct kgw_fido2_ui ui = { pamh, key_insert, key_touch, key_pin };
+	struct conv c = { pamh, o };
+	const struct kgw_fido2_ui ui = { &c, key_insert, key_touch, key_pin };
 	unsigned steps = kgw_login_steps(l);
 
 	if (steps & KGW_STEP_FIDO2) {
@@ -259,7 +276,7 @@ check_second(pam_handle_t *pamh, struct kgw_login *l)
 			steps |= KGW_STEP_TOTP;
 	}
 	if (steps & KGW_STEP_TOTP)
-		return check_code(pamh, l);
+		return check_code(pamh, o, l);
 	return KGW_OK;
 }
 
@@ -284,7 +301,8 @@ authenticate(pam_handle_t *pamh, const struct options *o,
 	if (l->conf.fail_delay > 0)
 		(void)pam_fail_delay(pamh, l->conf.fail_delay * 1000U);
 	if ((r = login_site(pamh, l)) != KGW_OK) {
-		(void)pam_error(pamh, "%s", MSG_ZONE_SITE);
+		(void)pam_error(pamh, "%s", kgw_text(o->language,
+		    MSG_ZONE_SITE));
 		return r;
 	}
 	/* With second_factor_only the stack before us checked the password. */
@@ -292,7 +310,7 @@ authenticate(pam_handle_t *pamh, const struct options *o,
 	    !o->second_factor_only;
 	if (ask_password && (r = check_password(pamh, o, l)) != KGW_OK)
 		goto conv_failed;
-	if ((r = check_second(pamh, l)) != KGW_OK) {
+	if ((r = check_second(pamh, o, l)) != KGW_OK) {
 		/* Hanging up after the password must not make guessing free. */
 		kgw_login_abandon(l, ask_password, time(NULL));
 		goto conv_failed;
@@ -318,7 +336,9 @@ prepare(pam_handle_t *pamh, int argc, const char **argv, struct options *o,
 	l->site.source = KGW_ZONE_NONE;
 	if ((r = parse_options(pamh, argc, argv, o)) != KGW_OK)
 		return r;
-	*log = (struct kgw_log){ emit_syslog, pamh, o->debug };
+	kgw_i18n_init();
+	/* Syslog stays English, for whoever reads and parses it. */
+	*log = (struct kgw_log){ emit_syslog, pamh, o->debug, false };
 	if (pam_get_user(pamh, user, NULL) != PAM_SUCCESS || *user == NULL) {
 		l->reason = kgw_reason(KGW_ERR_CONV);
 		return KGW_ERR_CONV;
@@ -466,7 +486,8 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if ((r = login_site(pamh, l)) == KGW_OK)
 		r = kgw_login_account(l, time(NULL));
 	if (r == KGW_ERR_ZONE || r == KGW_ERR_NO_FACTOR)
-		(void)pam_error(pamh, "%s", MSG_ZONE_ACCOUNT);
+		(void)pam_error(pamh, "%s", kgw_text(o.language,
+		    MSG_ZONE_ACCOUNT));
 	r = account_record(pamh, l, r);
 out:
 	log_decision(pamh, "account", user, "-", r, l);

@@ -69,8 +69,10 @@ check_one(const struct kgw_log *log, const char *path, bool want_dir,
 		return KGW_ERR_UNSAFE;
 	}
 	if (want_dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) {
-		kgw_log_err(log, "%s: not a %s", path,
-		    want_dir ? "directory" : "regular file");
+		if (want_dir)
+			kgw_log_err(log, "%s: not a directory", path);
+		else
+			kgw_log_err(log, "%s: not a regular file", path);
 		return KGW_ERR_UNSAFE;
 	}
 	return check_owner_mode(log, path, &st, flags);

@@ -41,7 +41,7 @@ cleanup() {
 trap cleanup EXIT
 pam_snapshot > "$tmp/pam.before"
 
-tap_plan 22
+tap_plan 25
 
 # ---- install ---------------------------------------------------------------
 
@@ -84,6 +84,16 @@ else
 	tap_not_ok "init, a system account and its enrolment with kakogawa-enroll"
 	tap_diag < "$tmp/enrol.log"
 fi
+
+tap_check "the tool speaks Japanese under a Japanese locale" \
+    sh -c "LC_ALL=ja_JP.UTF-8 kakogawa-enroll show nosuchuser 2>&1 |
+	grep -q 'ユーザ'"
+tap_check "the man pages are there in Japanese too" \
+    test -f /usr/share/man/ja/man8/pam_kakogawa.8.gz -a \
+	-f /usr/share/man/ja/man8/kakogawa-enroll.8.gz -a \
+	-f /usr/share/man/ja/man5/kakogawa.conf.5.gz
+tap_check "the bash completion is installed" \
+    test -f /usr/share/bash-completion/completions/kakogawa-enroll
 
 tap_check "pam-auth-update --enable kakogawa" \
     pam-auth-update --enable kakogawa

@@ -150,7 +150,7 @@ inspect
 check "no host_zone and no address in a zone: critical" '[ "$rc" = 2 ] &&
 	grep -qF "[critical] policy.host_zone" "$out"'
 
-LANG=ja_JP.UTF-8 kgw_run check --only policy
+LC_ALL=ja_JP.UTF-8 kgw_run check --only policy
 check "in Japanese under a Japanese locale" '[ "$rc" = 2 ] &&
 	grep -qF "自己点検" "$out" &&
 	grep -qF "このホストのゾーンが判別できません" "$out"'

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <glob.h>
+#include <libintl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -219,6 +220,9 @@ void
 h_set_base(const char *dir)
 {
 	(void)snprintf(base_dir, sizeof(base_dir), "%s", dir);
+	/* The module finds its catalogues in the build tree, not installed
+	 * ones: it keeps a binding the program made (kgw_i18n_init). */
+	(void)bindtextdomain(PACKAGE, KGW_TEST_LOCALEDIR);
 }
 
 static int

@@ -7,6 +7,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -783,6 +784,8 @@ END_TEST
 
 static const char *const bad_options[] = {
 	"bogus_option",
+	"language=fr",
+	"language=",
 	"config=relative/kakogawa.conf",
 	"debug=1",
 	"use_first_pass=yes",
@@ -902,6 +905,57 @@ run_authtok(const char *user, const char *authtok, const char *code)
 	L.answers[0] = code;
 	h_login(&D, &L);
 }
+
+/* ---- languages ------------------------------------------------------------ */
+
+static void
+expect_prompts(const struct h_login *l, const char *password,
+    const char *code)
+{
+	char pr[1024];
+
+	(void)h_prompts_str(l, pr, sizeof(pr));
+	ck_assert_msg(l->nprompts == 2 &&
+	    strcmp(l->prompts[0].text, password) == 0 &&
+	    strcmp(l->prompts[1].text, code) == 0, "prompts: %s", pr);
+}
+
+/* language=ja in the stack: Japanese, though this process is in C. */
+START_TEST(test_language_forced)
+{
+	char code[16];
+
+	h_service(&D, NULL, NULL, "language=ja", "language=ja");
+	h_code(alice.secret, h_step_with_margin(3), code);
+	run(&L, "alice", alice.password, code);
+	expect(&L, PAM_SUCCESS, PAM_SUCCESS, "ok");
+	expect_prompts(&L, "パスワード: ", "確認コード: ");
+	/* The log stays English and parseable, whatever the language. */
+	h_expect_line(&L, "auth", "result=allow reason=ok");
+}
+END_TEST
+
+/* No option: the process's locale decides; language=en overrides it. */
+START_TEST(test_language_locale)
+{
+	char code[16], bad[16];
+	int64_t step;
+
+	ck_assert_msg(setlocale(LC_ALL, "ja_JP.UTF-8") != NULL,
+	    "the ja_JP.UTF-8 locale is not installed (scripts/install-deps)");
+	step = h_step_with_margin(4);
+	wrong_code(alice.secret, step, bad);
+	run(&L, "alice", alice.password, bad);
+	expect(&L, PAM_AUTH_ERR, ANY, "bad_code");
+	expect_prompts(&L, "パスワード: ", "確認コード: ");
+	h_service(&D, NULL, NULL, "language=en", "language=en");
+	h_code(alice.secret, step, code);
+	run(&L, "alice", alice.password, code);
+	expect(&L, PAM_SUCCESS, PAM_SUCCESS, "ok");
+	expect_two_prompts(&L);
+	(void)setlocale(LC_ALL, "C");
+}
+END_TEST
 
 START_TEST(test_use_first_pass)
 {
@@ -1057,6 +1111,8 @@ module_suite(void)
 	tc = tcase_create("options");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_language_forced);
+	tcase_add_test(tc, test_language_locale);
 	tcase_add_test(tc, test_use_first_pass);
 	tcase_add_test(tc, test_try_first_pass);
 	tcase_add_test(tc, test_second_factor_only);

@@ -40,7 +40,7 @@ log_emit(void *arg, int priority, const char *msg)
 	(void)msg;
 }
 
-static const struct kgw_log test_log = { log_emit, NULL, false };
+static const struct kgw_log test_log = { log_emit, NULL, false, false };
 
 static void
 setup(void)

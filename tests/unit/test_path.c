@@ -28,7 +28,7 @@ capture(void *arg, int priority, const char *msg)
 	(void)snprintf(logbuf + used, sizeof(logbuf) - used, "%s\n", msg);
 }
 
-static const struct kgw_log test_log = { capture, NULL, false };
+static const struct kgw_log test_log = { capture, NULL, false, false };
 
 /* One base directory per run, removed by main() even when a test fails. */
 static char basedir[64];

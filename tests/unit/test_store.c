@@ -41,7 +41,7 @@ log_emit(void *arg, int priority, const char *msg)
 	(void)snprintf(logbuf + used, sizeof(logbuf) - used, "%s\n", msg);
 }
 
-static const struct kgw_log test_log = { log_emit, NULL, false };
+static const struct kgw_log test_log = { log_emit, NULL, false, false };
 
 /* The trail's key, and the record each login commit here writes. */
 static const struct kgw_key audit_key = { { 1, 2, 3 } };

@@ -37,7 +37,7 @@ log_emit(void *arg, int priority, const char *msg)
 	(void)snprintf(logbuf + used, sizeof(logbuf) - used, "%s\n", msg);
 }
 
-static const struct kgw_log test_log = { log_emit, NULL, false };
+static const struct kgw_log test_log = { log_emit, NULL, false, false };
 static const struct kgw_audit_rec AUDIT = { .field = { "auth" } };
 
 static void

@@ -30,7 +30,7 @@ capture(void *arg, int priority, const char *msg)
 	(void)snprintf(logbuf + used, sizeof(logbuf) - used, "%s\n", msg);
 }
 
-static const struct kgw_log test_log = { capture, NULL, false };
+static const struct kgw_log test_log = { capture, NULL, false, false };
 
 static int
 parse(const char *text, struct kgw_conf *c)

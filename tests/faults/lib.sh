@@ -61,11 +61,12 @@ enrol() {
 	    --password-stdin >/dev/null 2>&1
 }
 
-# login USER KIND [STEP]: one login; its verdict in $verdict ("allow ok"),
-# the module's log in $dep/login.log; the driver's status is returned.
+# login USER ARGS...: the driver; its verdict in $verdict ("allow ok"),
+# the module's log in $login_log ($dep/login.log unless set); the
+# driver's status is returned.
 login() {
 	verdict=$(printf '%s\n%s\n' "$password" "$secret" |
-	    "$driver" "$pamdir" "$@" 2>"$dep/login.log")
+	    "$driver" "$pamdir" "$@" 2>"${login_log:-$dep/login.log}")
 }
 login_once() {
 	_u=$1

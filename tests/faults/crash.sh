@@ -15,6 +15,8 @@
 #   a TOTP is never half written, and every change has its change record
 #   and audit record (they commit with it or not at all).
 # Kills: 120 logins and 100 commands (30 and 25 under a sanitizer).
+# The conditions given to check are single-quoted and eval'd there:
+# shellcheck disable=SC2016,SC2034 source-path=SCRIPTDIR
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.sh"
 
@@ -30,7 +32,10 @@ trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM HUP
 
 tap_plan 13
-deploy "$tmp" && enrol alice || { tap_not_ok "deployment"; exit 1; }
+if ! deploy "$tmp" || ! enrol alice; then
+	tap_not_ok "deployment"
+	exit 1
+fi
 alice_password=$password alice_secret=$secret
 printf '%s\n%s\n' "$password" "$secret" >"$tmp/alice"
 

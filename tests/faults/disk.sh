@@ -12,6 +12,8 @@
 #   `audit verify`, and the right login is accepted.
 # Needs root (mount); skipped with the reason otherwise. The tmpfs is
 # unmounted on every way out.
+# The conditions given to check are single-quoted and eval'd there:
+# shellcheck disable=SC2016,SC2034 source-path=SCRIPTDIR
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.sh"
 
@@ -34,7 +36,10 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
 tap_plan 18
-deploy "$mnt" && enrol alice || { tap_not_ok "deployment"; exit 1; }
+if ! deploy "$mnt" || ! enrol alice; then
+	tap_not_ok "deployment"
+	exit 1
+fi
 step=60000000
 
 readonly_snapshot() {

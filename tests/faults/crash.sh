@@ -154,7 +154,7 @@ cli() {
 	echo "$killed $_rc $*" >>"$tmp/cli"
 	[ "$killed" = yes ] && k=$((k + 1))
 }
-while [ "$k" -lt "$cli_kills" ]; do
+while [ "$k" -lt "$cli_kills" ] && [ "$round" -lt 1000 ]; do
 	round=$((round + 1))
 	p=p$round
 	cli 15 "pw-$p-secret" add "$p" --zones lgwan --password-stdin

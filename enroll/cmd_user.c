@@ -88,6 +88,32 @@ read_hash(char hash[KGW_HASH_MAX])
 	return KGW_OK;
 }
 
+/*
+ * The person and, when given, the password: one transaction (a batch), so
+ * that no crash or failure in between leaves someone added without the
+ * password the command was given (tests/faults/crash.sh found one).
+ */
+static int
+add_person(struct enroll *e, const char *user, const char *zones,
+    const char *hash)
+{
+	int r;
+
+	if (hash == NULL)
+		return kgw_store_user_add(e->store, user, zones,
+		    e->operator_name);
+	if ((r = kgw_store_batch_begin(e->store)) != KGW_OK)
+		return r;
+	if ((r = kgw_store_user_add(e->store, user, zones,
+	    e->operator_name)) != KGW_OK ||
+	    (r = kgw_store_set_password(e->store, user, hash,
+	    e->operator_name)) != KGW_OK) {
+		(void)kgw_store_batch_end(e->store, false);
+		return r;
+	}
+	return kgw_store_batch_end(e->store, true);
+}
+
 int
 cmd_add(struct enroll *e, int argc, char **argv)
 {
@@ -116,15 +142,9 @@ cmd_add(struct enroll *e, int argc, char **argv)
 	if (enroll_zone_list(e, zones_arg, zones, sizeof(zones)) != KGW_OK ||
 	    (pw_stdin && hash_new_password(true, hash) != KGW_OK))
 		goto fail;
-	if ((r = kgw_store_user_add(e->store, user, zones,
-	    e->operator_name)) != KGW_OK) {
+	if ((r = add_person(e, user, zones, pw_stdin ? hash : NULL)) !=
+	    KGW_OK) {
 		enroll_store_error("cannot add", user, r);
-		goto fail;
-	}
-	if (pw_stdin && (r = kgw_store_set_password(e->store, user, hash,
-	    e->operator_name)) != KGW_OK) {
-		enroll_warn("added %s, but could not set the password: %s",
-		    user, kgw_strerror(r));
 		goto fail;
 	}
 	enroll_done(e, user, "add", "added %s%s%s%s", user,

@@ -138,7 +138,7 @@ sqlite_totp_accept(struct kgw_store *s, const struct kgw_user_rec *seen,
 
 	if (step < 0)
 		return KGW_ERR_INVALID;
-	if ((r = kgw_sq_db_exec(ss, "BEGIN IMMEDIATE", "accept")) != KGW_OK)
+	if ((r = kgw_sq_begin(ss, "accept")) != KGW_OK)
 		return r;
 	if ((r = kgw_sq_user_accept(ss, seen, step, now)) == KGW_OK &&
 	    (r = kgw_sq_audit_append(ss, audit)) == KGW_OK)
@@ -221,8 +221,7 @@ sqlite_fail_record(struct kgw_store *s, const char *name, int64_t now,
 
 	if (now < 0)
 		return KGW_ERR_INVALID;
-	if ((r = kgw_sq_db_exec(ss, "BEGIN IMMEDIATE", "fail_record")) !=
-	    KGW_OK)
+	if ((r = kgw_sq_begin(ss, "fail_record")) != KGW_OK)
 		return r;
 	if ((r = fail_count(ss, name, now, attempts, lock_seconds, &n,
 	    &until)) != KGW_OK)
@@ -308,8 +307,8 @@ kgw_sq_change_apply(struct sqlite_store *ss, sqlite3_stmt *st,
 	 */
 	if (ss->batch && sqlite3_get_autocommit(ss->db))
 		return kgw_sq_db_fail(ss, "batch lost", SQLITE_ABORT);
-	if ((!ss->batch && (r = kgw_sq_db_exec(ss, "BEGIN IMMEDIATE",
-	    c->action)) != KGW_OK) ||
+	if ((!ss->batch && (r = kgw_sq_begin(ss, c->action)) !=
+	    KGW_OK) ||
 	    (r = kgw_sq_db_done(ss, st, c->action)) != KGW_OK)
 		goto fail;
 	if (c->many ? sqlite3_changes(ss->db) < 1 :
@@ -392,7 +391,7 @@ sqlite_batch_begin(struct kgw_store *s)
 
 	if (ss->batch)
 		return KGW_ERR_INTERNAL;
-	if ((r = kgw_sq_db_exec(ss, "BEGIN IMMEDIATE", "batch")) == KGW_OK)
+	if ((r = kgw_sq_begin(ss, "batch")) == KGW_OK)
 		ss->batch = true;
 	return r;
 }

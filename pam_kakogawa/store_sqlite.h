@@ -58,6 +58,11 @@ int kgw_sq_db_prepare_user(struct sqlite_store *ss, const char *sql,
 int kgw_sq_db_done(struct sqlite_store *ss, sqlite3_stmt *st,
     const char *what);
 void kgw_sq_db_rollback(struct sqlite_store *ss);
+/*
+ * BEGIN IMMEDIATE: the write lock, then a check that the path still names
+ * the file this connection has open (not removed or replaced meanwhile).
+ */
+int kgw_sq_begin(struct sqlite_store *ss, const char *what);
 bool kgw_sq_col_int(sqlite3_stmt *st, int col, int64_t min, int64_t max,
     int64_t *out);
 int kgw_sq_row_user(const struct sqlite_store *ss, sqlite3_stmt *st,

@@ -187,7 +187,7 @@ kgw_sq_audit_add(struct kgw_store *s, const struct kgw_audit_rec *r)
 	struct sqlite_store *ss = to_sqlite(s);
 	int rc;
 
-	if ((rc = kgw_sq_db_exec(ss, "BEGIN IMMEDIATE", "audit")) != KGW_OK)
+	if ((rc = kgw_sq_begin(ss, "audit")) != KGW_OK)
 		return rc;
 	if ((rc = kgw_sq_audit_append(ss, r)) == KGW_OK)
 		rc = kgw_sq_db_exec(ss, "COMMIT", "audit");
@@ -309,7 +309,7 @@ kgw_sq_audit_cut(struct kgw_store *s, int64_t cut_seq,
 	bool present;
 	int r;
 
-	if ((r = kgw_sq_db_exec(ss, "BEGIN IMMEDIATE", "audit_cut")) != KGW_OK)
+	if ((r = kgw_sq_begin(ss, "audit_cut")) != KGW_OK)
 		return r;
 	if ((r = head_read(ss, &h, &present)) != KGW_OK)
 		goto fail;
@@ -365,8 +365,7 @@ kgw_sq_audit_start(struct kgw_store *s)
 	bool present, any;
 	int r;
 
-	if ((r = kgw_sq_db_exec(ss, "BEGIN IMMEDIATE", "audit_start")) !=
-	    KGW_OK)
+	if ((r = kgw_sq_begin(ss, "audit_start")) != KGW_OK)
 		return r;
 	if ((r = head_read(ss, &h, &present)) != KGW_OK ||
 	    (r = any_record(ss, &any)) != KGW_OK)
@@ -395,7 +394,7 @@ kgw_sq_audit_note(struct kgw_store *s, const char *op, const char *action,
 	};
 	int r;
 
-	if ((r = kgw_sq_db_exec(ss, "BEGIN IMMEDIATE", "audit_note")) != KGW_OK)
+	if ((r = kgw_sq_begin(ss, "audit_note")) != KGW_OK)
 		return r;
 	if ((r = kgw_sq_change_record(ss, &c)) == KGW_OK)
 		r = kgw_sq_db_exec(ss, "COMMIT", "audit_note");

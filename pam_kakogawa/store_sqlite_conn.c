@@ -125,7 +125,7 @@ migrate_one(struct sqlite_store *ss, int64_t from)
 	int64_t v;
 	int r;
 
-	if ((r = kgw_sq_db_exec(ss, "BEGIN IMMEDIATE", "migrate")) != KGW_OK ||
+	if ((r = kgw_sq_begin(ss, "migrate")) != KGW_OK ||
 	    (r = schema_version(ss, &v)) != KGW_OK)
 		goto fail;
 	if (v == from) {

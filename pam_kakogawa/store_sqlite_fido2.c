@@ -236,8 +236,7 @@ kgw_sq_fido2_accept(struct kgw_store *s, const struct kgw_user_rec *seen,
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = kgw_sq_db_exec(ss, "BEGIN IMMEDIATE", "fido2_accept")) !=
-	    KGW_OK)
+	if ((r = kgw_sq_begin(ss, "fido2_accept")) != KGW_OK)
 		return r;
 	/* A key that keeps no counter says 0 every time, and is let be. */
 	if ((r = key_stmt(ss, "UPDATE fido2 SET sign_count = ?3,"

@@ -102,6 +102,34 @@ kgw_sq_db_done(struct sqlite_store *ss, sqlite3_stmt *st, const char *what)
 	return KGW_OK;
 }
 
+/*
+ * A write transaction. The store is opened at a login's start and written
+ * at its end, after the questions: a file removed, or another renamed over
+ * it, meanwhile (a restore, an operator's mistake, an attacker with the
+ * directory) would take the used code or the failure into an unlinked
+ * file that no later login reads. SQLite tells (it compares the path's
+ * inode with its own); the write is refused and the login with it. The
+ * lock does not stop a rename just after the check: this closes the
+ * window of a login's questions, not the last microseconds.
+ */
+int
+kgw_sq_begin(struct sqlite_store *ss, const char *what)
+{
+	int moved = 0, r;
+
+	if ((r = kgw_sq_db_exec(ss, "BEGIN IMMEDIATE", what)) != KGW_OK)
+		return r;
+	if (sqlite3_file_control(ss->db, "main", SQLITE_FCNTL_HAS_MOVED,
+	    &moved) != SQLITE_OK || moved) {
+		kgw_sq_db_rollback(ss);
+		kgw_log_err(ss->base.log, "store failed: path=%s op=%s "
+		    "error=\"removed or replaced while in use\"", ss->path,
+		    what);
+		return KGW_ERR_STORE;
+	}
+	return KGW_OK;
+}
+
 /* Abandons the open transaction, if any; a failed COMMIT can leave one. */
 void
 kgw_sq_db_rollback(struct sqlite_store *ss)

@@ -245,6 +245,43 @@ START_TEST(test_uv_required)
 }
 END_TEST
 
+/*
+ * The PIN prompt's conversation fails (pam_u2f's CVE-2021-31924: Esc at
+ * the PIN prompt, and the key was used with no PIN): an error, NULL
+ * replies, or an empty PIN are refusals, never a key asked without PIN.
+ */
+START_TEST(test_uv_pin_conversation)
+{
+	static const enum h_conv_mode modes[] = {
+		H_CONV_ERR, H_CONV_NULL_RESP, H_CONV_NULL_ARRAY,
+	};
+	size_t m;
+
+	config(FAST, LAB("factors = password fido2\nuser_verification = yes\n"));
+	key_state(0, "pin=" PIN "\n");
+	ck_assert_int_eq(cli(PIN "\n", NULL, 0, "fido2", "alice",
+	    "--pin-stdin", NULL, NULL), 0);
+	for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		memset(&L, 0, sizeof(L));
+		L.user = "alice";
+		L.answers[0] = alice.password;
+		L.answers[1] = PIN;
+		L.conv = modes[m];
+		L.conv_at = 1;	/* the PIN prompt */
+		L.no_rhost = true;
+		L.tty = "tty1";
+		h_login(&D, &L);
+		expect_deny("conversation");
+		ck_assert(h_told(&L, PAM_PROMPT_ECHO_OFF, "Security key PIN: "));
+	}
+	console_login("");
+	ck_assert_msg(L.auth_rc == PAM_AUTH_ERR, "an empty PIN: auth gave "
+	    "%d; log:\n%s", L.auth_rc, L.log);
+	console_login(PIN);
+	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "log:\n%s", L.log);
+}
+END_TEST
+
 START_TEST(test_uv_unavailable)
 {
 	enrol_key("office");	/* no PIN, no fingerprint */
@@ -636,6 +673,7 @@ fido2_suite(void)
 	tcase_add_test(tc, test_presence_missing);
 	tcase_add_test(tc, test_uv_required);
 	tcase_add_test(tc, test_uv_unavailable);
+	tcase_add_test(tc, test_uv_pin_conversation);
 	tcase_add_test(tc, test_counter_backwards);
 	tcase_add_test(tc, test_counter_zero);
 	tcase_add_test(tc, test_other_rp);

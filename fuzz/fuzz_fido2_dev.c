@@ -221,7 +221,8 @@ fido_dev_info_manifest(fido_dev_info_t *devlist, size_t ilen, size_t *olen)
 	int r = FIDO_OK;
 
 	*olen = 0;
-	for (i = 0; i < ndevs && i < ilen && r == FIDO_OK; i++)
+	for (i = 0; i < ndevs && i < ilen &&
+	    i < sizeof(paths) / sizeof(paths[0]) && r == FIDO_OK; i++)
 		if ((r = fido_dev_info_set(devlist, i, paths[i], "kakogawa fuzz",
 		    "fuzzkey", &fake_io, NULL)) == FIDO_OK)
 			(*olen)++;

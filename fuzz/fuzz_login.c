@@ -75,6 +75,18 @@ field(const uint8_t **data, size_t *size)
 	return s;
 }
 
+/* A field the flags fill with the right answer. */
+static void
+replace(char **field_text, const char *with)
+{
+	size_t n = strlen(with) + 1;
+
+	free(*field_text);
+	if ((*field_text = malloc(n)) == NULL)
+		abort();
+	memcpy(*field_text, with, n);
+}
+
 /* The code typed is one of those valid now (liboath's, not ours). */
 static bool
 code_valid(const char *typed, time_t now)
@@ -146,12 +158,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	fuzz_deploy_code(&deploy, (int64_t)now / KGW_TOTP_STEP, right);
 	if (flags & F_USER)
-		user = strcpy(realloc(user, sizeof(FUZZ_USER)), FUZZ_USER);
+		replace(&user, FUZZ_USER);
 	if (flags & F_PASSWORD)
-		password = strcpy(realloc(password, sizeof(FUZZ_PASSWORD)),
-		    FUZZ_PASSWORD);
+		replace(&password, FUZZ_PASSWORD);
 	if (flags & F_CODE)
-		code = strcpy(realloc(code, sizeof(right)), right);
+		replace(&code, right);
 	fuzz_deploy_reset(&deploy);
 	fault_alloc_arm(nth);
 	r = fuzz_deploy_login(&deploy, user, flags & F_RHOST ? rhost : NULL,

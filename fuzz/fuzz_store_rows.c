@@ -95,8 +95,8 @@ bind_value(sqlite3_stmt *st, int i, const uint8_t **data, size_t *size)
 		n = kind == 1 ? 8 : 1;
 		n = n < *size ? n : *size;
 		memcpy(&v, *data, n);
-		if (kind == 4)
-			v = (int8_t)v;
+		if (kind == 4 && v >= 0x80)
+			v -= 0x100;	/* a small negative number */
 		(void)sqlite3_bind_int64(st, i, v);
 	} else if (kind == 2 || kind == 3) {
 		if (*size >= 2) {
@@ -158,8 +158,11 @@ add_fido2(const uint8_t **data, size_t *size)
 static void
 restore(void)
 {
+	const uint8_t *none = NULL;
+	size_t zero = 0;
+
 	if (sqlite3_exec(deploy.raw, "DELETE FROM fido2", NULL, NULL, NULL) !=
-	    SQLITE_OK || !write_row(0, NULL, NULL))
+	    SQLITE_OK || !write_row(0, &none, &zero))
 		abort();
 	fuzz_deploy_reset(&deploy);
 }

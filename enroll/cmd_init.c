@@ -99,8 +99,9 @@ throwaway_conf(struct enroll *e)
 	    strcmp(dir, "/") == 0 ? "" : dir);
 	n2 = snprintf(e->conf.key, sizeof(e->conf.key), "%s/kakogawa.key",
 	    strcmp(dir, "/") == 0 ? "" : dir);
-	if (n1 < 0 || (size_t)n1 >= sizeof(e->conf.store) || n2 < 0 ||
-	    (size_t)n2 >= sizeof(e->conf.key))
+	/* A path the configuration file could not hold is refused now. */
+	if (n1 < 0 || (size_t)n1 > KGW_CONF_PATH_LEN_MAX || n2 < 0 ||
+	    (size_t)n2 > KGW_CONF_PATH_LEN_MAX)
 		enroll_die("%s: path too long", dir);
 }
 

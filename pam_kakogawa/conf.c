@@ -42,7 +42,8 @@ set_path(const struct parse_ctx *p, const char *v, char *dst)
 {
 	if (v[0] != '/')
 		return bad(p, "path must be absolute");
-	if (kgw_strcopy(dst, KGW_PATH_MAX, v) != KGW_OK)
+	if (strlen(v) > KGW_CONF_PATH_LEN_MAX ||
+	    kgw_strcopy(dst, KGW_PATH_MAX, v) != KGW_OK)
 		return bad(p, "path too long");
 	return KGW_OK;
 }
@@ -434,6 +435,10 @@ kgw_conf_format(const struct kgw_conf *c, char *out, size_t outlen)
 {
 	int n;
 
+	/* What the parser would refuse is not written. */
+	if (strlen(c->store) > KGW_CONF_PATH_LEN_MAX ||
+	    strlen(c->key) > KGW_CONF_PATH_LEN_MAX)
+		return KGW_ERR_INVALID;
 	n = snprintf(out, outlen,
 	    "# pam_kakogawa configuration: see kakogawa.conf(5).\n"
 	    "store = %s\n"

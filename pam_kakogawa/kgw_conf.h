@@ -17,6 +17,11 @@
 #define KGW_RP_ID_DEFAULT "pam://kakogawa"
 #define KGW_CONF_SIZE_MAX ((size_t)64 * 1024)
 #define KGW_CONF_LINE_MAX 1024
+/*
+ * The longest store or key path: "store = PATH" must fit one line, or the
+ * file kgw_conf_format writes would not read back (found by fuzz_conf).
+ */
+#define KGW_CONF_PATH_LEN_MAX (KGW_CONF_LINE_MAX - sizeof("store = ") + 1)
 
 struct kgw_conf {
 	char store[KGW_PATH_MAX];	/* SQLite database, absolute */

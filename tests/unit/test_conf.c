@@ -492,6 +492,38 @@ START_TEST(test_format_too_small)
 }
 END_TEST
 
+/*
+ * What kgw_conf_format writes must parse: "store = PATH" on one line. The
+ * longest path that fits round-trips; one byte more is refused by the
+ * parser (even written "store=PATH", which fits) and by the formatter.
+ */
+START_TEST(test_format_long_path)
+{
+	static char text[2 * KGW_CONF_LINE_MAX], out[8192];
+	static struct kgw_conf a, b;
+	size_t n = KGW_CONF_PATH_LEN_MAX;
+
+	ck_assert_uint_eq(n, KGW_CONF_LINE_MAX - strlen("store = "));
+	(void)snprintf(text, sizeof(text), "store = /%0*d\n", (int)n - 1, 0);
+	ck_assert_int_eq(parse(text, &a), KGW_OK);
+	ck_assert_uint_eq(strlen(a.store), n);
+	ck_assert_int_eq(kgw_conf_format(&a, out, sizeof(out)), KGW_OK);
+	ck_assert_int_eq(parse(out, &b), KGW_OK);
+	ck_assert_str_eq(a.store, b.store);
+
+	(void)snprintf(text, sizeof(text), "store=/%0*d\n", (int)n, 0);
+	ck_assert_uint_le(strlen(text) - 1, KGW_CONF_LINE_MAX);
+	reset_log();
+	ck_assert_int_eq(parse(text, &a), KGW_ERR_CONFIG);
+	ck_assert_ptr_nonnull(strstr(logbuf, "path too long"));
+
+	kgw_conf_defaults(&a);
+	(void)snprintf(a.key, sizeof(a.key), "/%0*d", (int)n, 0);
+	ck_assert_int_eq(kgw_conf_format(&a, out, sizeof(out)),
+	    KGW_ERR_INVALID);
+}
+END_TEST
+
 START_TEST(test_load_ok)
 {
 	struct kgw_conf c;
@@ -619,6 +651,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_format_roundtrip_defaults);
 	tcase_add_test(tc, test_format_roundtrip_custom);
 	tcase_add_test(tc, test_format_too_small);
+	tcase_add_test(tc, test_format_long_path);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("load");

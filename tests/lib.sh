@@ -46,3 +46,13 @@ tap_diag() {
 tap_status() {
 	return "$tap_failed"
 }
+
+# tap_secret SECRET...: registers secrets this test made (passwords, TOTP
+# secrets, codes) for secrets_scan.sh, which looks for them in everything
+# the suite captured. KGW_TEST_SECRETS names the list (make check sets it).
+tap_secret() {
+	[ -n "${KGW_TEST_SECRETS:-}" ] || return 0
+	for tap_s in "$@"; do
+		printf '%s\n' "$tap_s" >>"$KGW_TEST_SECRETS"
+	done
+}

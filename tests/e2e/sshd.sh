@@ -59,6 +59,7 @@ tap_plan 8
 conf=$tmp/kakogawa.conf
 password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
 secret=$(head -c 20 /dev/urandom | base32 | tr -d '=')
+tap_secret "$password" "$secret"
 printf '%s\n' "$password" > "$tmp/password"	# read by askpass, mode 0600
 chmod 600 "$tmp/password"
 

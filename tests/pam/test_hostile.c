@@ -259,7 +259,10 @@ START_TEST(test_user_names)
 	state(before);
 	for (i = 0; i < NNAMES; i++) {
 		name_login(&names[i], false, code, &ref);
-		name_login(&names[i], true, code, &ref);
+		/* Under valgrind (make check-valgrind), one name in four
+		 * also typed: the same code path, a quarter of the time. */
+		if (getenv("KGW_VALGRIND") == NULL || i % 4 == 0)
+			name_login(&names[i], true, code, &ref);
 		/* Not alice, so not her failure: no one's state moves, and no
 		 * person appears (no record is made for a name). */
 		state(after);

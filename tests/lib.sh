@@ -56,3 +56,16 @@ tap_secret() {
 		printf '%s\n' "$tap_s" >>"$KGW_TEST_SECRETS"
 	done
 }
+
+# tap_keep FILE...: keeps what a test captured (a daemon's log, syslog
+# lines) in KGW_TEST_CAPTURES, for secrets_scan.sh, before the test's
+# temporary directory goes.
+tap_keep() {
+	[ -n "${KGW_TEST_CAPTURES:-}" ] || return 0
+	mkdir -p "$KGW_TEST_CAPTURES" || return 0
+	for tap_f in "$@"; do
+		[ -f "$tap_f" ] && cp "$tap_f" \
+		    "$KGW_TEST_CAPTURES/$(basename "$0" .sh).$$.$(basename "$tap_f")"
+	done
+	return 0
+}

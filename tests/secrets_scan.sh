@@ -4,7 +4,9 @@
 # KGW_TEST_SECRETS (passwords, base32 TOTP secrets, codes, key files in
 # hex; harness.c h_secret_publish, lib.sh tap_secret) is looked for in
 # everything the suite captured: each test's .log and .trs in this build
-# directory. Fixed strings; a code (all digits) only as a whole number, not
+# directory, and what tests kept in KGW_TEST_CAPTURES (the module's log
+# lines and prompts of every pam/ test process, sshd's and syslog's lines
+# of the e2e tests). Fixed strings; a code (all digits) only as a whole number, not
 # inside a longer one. A find names the file, never the secret.
 # shellcheck source-path=SCRIPTDIR
 set -u
@@ -48,11 +50,16 @@ else
 fi
 
 # 2. What the suite captured: every test's log and result, not this one's.
-find . \( -name '*.log' -o -name '*.trs' \) -type f \
-    ! -name 'secrets_scan.*' ! -name 'test-suite.log' | sort >"$work/files"
+{
+	find . \( -name '*.log' -o -name '*.trs' \) -type f \
+	    ! -name 'secrets_scan.*' ! -name 'test-suite.log' ! -path '*/captures/*'
+	captures=${KGW_TEST_CAPTURES:-}
+	[ -n "$captures" ] && [ -d "$captures" ] && find "$captures" -type f
+} | sort >"$work/files"
+nkept=$(grep -c '/captures/' "$work/files")
 nfiles=$(wc -l <"$work/files")
 if [ "$nfiles" -gt 0 ]; then
-	tap_ok "$nfiles captured files to scan"
+	tap_ok "$nfiles captured files to scan ($nkept kept by tests)"
 else
 	tap_not_ok "no captured file found under $(pwd)"
 fi

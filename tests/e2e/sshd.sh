@@ -289,4 +289,5 @@ if [ -r "$tmp/sshd.log" ] && ! grep -q -F -e "$password" -e "$secret" -e "$code"
 else
 	tap_not_ok "sshd log holds neither the password, the secret nor the code"
 fi
+tap_keep "$tmp/sshd.log"
 tap_status

@@ -546,4 +546,5 @@ fi
 
 # Every decision of the run, for the log of this test.
 grep 'pam_kakogawa' "$tmp/syslog.log" | sed 's/^<[0-9]*>//' | tap_diag
+tap_keep "$tmp/syslog.log" "$tmp/sshd.log"
 tap_status

@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,13 +20,39 @@
 #include "kgw_user.h"
 #include "kgw_str.h"
 
+/*
+ * One line to stderr, PROGNAME first. Messages quote what was given (a
+ * zone list, a path): control characters in it (C0, DEL, C1 as UTF-8)
+ * become '?', so that an argument cannot forge a line or steer the
+ * helpdesk's terminal. UTF-8 text (Japanese) passes.
+ */
+static void
+emit_line(const char *msg)
+{
+	const unsigned char *p = (const unsigned char *)msg;
+
+	(void)fflush(stdout);	/* keep stdout and stderr in order on a tty */
+	(void)fputs(PROGNAME ": ", stderr);
+	for (; *p != '\0'; p++) {
+		bool c1 = p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f;
+
+		if (*p < 0x20 || *p == 0x7f || c1) {
+			(void)fputc('?', stderr);
+			p += c1;
+		} else
+			(void)fputc(*p, stderr);
+	}
+	(void)fputc('\n', stderr);
+}
+
 static void __attribute__((format(printf, 1, 0)))
 vmsg(const char *fmt, va_list ap)
 {
-	(void)fflush(stdout);	/* keep stdout and stderr in order on a tty */
-	(void)fputs(PROGNAME ": ", stderr);
-	(void)vfprintf(stderr, _(fmt), ap);	/* every caller's text, in po/ */
-	(void)fputc('\n', stderr);
+	char line[4096];
+
+	/* every caller's text is in po/ */
+	(void)vsnprintf(line, sizeof(line), _(fmt), ap);
+	emit_line(line);
 }
 
 void
@@ -67,8 +94,7 @@ log_emit(void *arg, int priority, const char *msg)
 {
 	(void)arg;
 	(void)priority;
-	(void)fflush(stdout);
-	(void)fprintf(stderr, PROGNAME ": %s\n", msg);
+	emit_line(msg);
 }
 
 void

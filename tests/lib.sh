@@ -46,3 +46,26 @@ tap_diag() {
 tap_status() {
 	return "$tap_failed"
 }
+
+# tap_secret SECRET...: registers secrets this test made (passwords, TOTP
+# secrets, codes) for secrets_scan.sh, which looks for them in everything
+# the suite captured. KGW_TEST_SECRETS names the list (make check sets it).
+tap_secret() {
+	[ -n "${KGW_TEST_SECRETS:-}" ] || return 0
+	for tap_s in "$@"; do
+		printf '%s\n' "$tap_s" >>"$KGW_TEST_SECRETS"
+	done
+}
+
+# tap_keep FILE...: keeps what a test captured (a daemon's log, syslog
+# lines) in KGW_TEST_CAPTURES, for secrets_scan.sh, before the test's
+# temporary directory goes.
+tap_keep() {
+	[ -n "${KGW_TEST_CAPTURES:-}" ] || return 0
+	mkdir -p "$KGW_TEST_CAPTURES" || return 0
+	for tap_f in "$@"; do
+		[ -f "$tap_f" ] && cp "$tap_f" \
+		    "$KGW_TEST_CAPTURES/$(basename "$0" .sh).$$.$(basename "$tap_f")"
+	done
+	return 0
+}

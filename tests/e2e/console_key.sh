@@ -30,6 +30,7 @@ auth    required $module config=$conf
 account required $module config=$conf
 EOF
 password=$(head -c 12 /dev/urandom | base64)
+tap_secret "$password"
 
 # pamtester as login: PAM_TTY tty, the password on stdin; the module's
 # log lines come to stderr through pam_wrapper.

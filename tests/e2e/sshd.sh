@@ -59,6 +59,7 @@ tap_plan 8
 conf=$tmp/kakogawa.conf
 password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
 secret=$(head -c 20 /dev/urandom | base32 | tr -d '=')
+tap_secret "$password" "$secret"
 printf '%s\n' "$password" > "$tmp/password"	# read by askpass, mode 0600
 chmod 600 "$tmp/password"
 
@@ -288,4 +289,5 @@ if [ -r "$tmp/sshd.log" ] && ! grep -q -F -e "$password" -e "$secret" -e "$code"
 else
 	tap_not_ok "sshd log holds neither the password, the secret nor the code"
 fi
+tap_keep "$tmp/sshd.log"
 tap_status

@@ -93,6 +93,7 @@ tap_plan 14
 conf=$tmp/kakogawa.conf
 password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
 secret=$(head -c 20 /dev/urandom | base32 | tr -d '=')
+tap_secret "$password" "$secret"
 printf '%s\n' "$password" > "$tmp/password"	# read by askpass, mode 0600
 chmod 600 "$tmp/password"
 
@@ -545,4 +546,5 @@ fi
 
 # Every decision of the run, for the log of this test.
 grep 'pam_kakogawa' "$tmp/syslog.log" | sed 's/^<[0-9]*>//' | tap_diag
+tap_keep "$tmp/syslog.log" "$tmp/sshd.log"
 tap_status

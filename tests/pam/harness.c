@@ -199,6 +199,30 @@ found_in(const char *text, const char *s)
 	return false;
 }
 
+/*
+ * A secret this process made, for the suite's final scan
+ * (tests/secrets_scan.sh) of everything captured: one line appended to
+ * KGW_TEST_SECRETS, in one write (tests run in parallel).
+ */
+void
+h_secret_publish(const char *s)
+{
+	const char *list = getenv("KGW_TEST_SECRETS");
+	char line[H_B32_MAX + H_PASSWORD_MAX];
+	int fd, n;
+
+	if (list == NULL || list[0] == '\0' || s == NULL || s[0] == '\0')
+		return;
+	n = snprintf(line, sizeof(line), "%s\n", s);
+	if (n < 0 || (size_t)n >= sizeof(line) || strchr(s, '\n') != NULL)
+		return;
+	fd = open(list, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	(void)!write(fd, line, (size_t)n);
+	(void)close(fd);
+}
+
 const char *
 h_leak_find(void)
 {
@@ -245,11 +269,39 @@ h_rmtree(const char *dir)
 	return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/*
+ * What this test process captured (log lines, prompts), kept in
+ * KGW_TEST_CAPTURES for the suite's final secrets scan.
+ */
+static void
+transcript_keep(void)
+{
+	const char *dir = getenv("KGW_TEST_CAPTURES");
+	char path[H_PATH_MAX];
+	int fd, n;
+
+	if (dir == NULL || dir[0] != '/' || transcript_len == 0)
+		return;
+	(void)mkdir(dir, 0700);
+	n = snprintf(path, sizeof(path), "%s/pam.%ld.txt", dir,
+	    (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return;
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd < 0)
+		return;
+	(void)!write(fd, transcript, transcript_len);
+	(void)close(fd);
+}
+
 /* A failed assertion exits the test process: its temp dirs go too. */
 static void
 cleanup_all(void)
 {
 	size_t i;
+
+	transcript_keep();
 
 	for (i = 0; i < MAX_CLEANUP; i++)
 		if (cleanup[i][0] != '\0')
@@ -383,6 +435,27 @@ join(char out[H_PATH_MAX], const char *dir, const char *name)
 	ck_assert_msg(n > 0 && n < H_PATH_MAX, "path too long: %s", dir);
 }
 
+/* The key file, in hex, is a secret too. */
+static void
+key_publish(const char *path)
+{
+	unsigned char key[128];
+	char hex[2 * sizeof(key) + 1];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), i;
+
+	if (fd < 0)
+		return;
+	n = read(fd, key, sizeof(key));
+	(void)close(fd);
+	for (i = 0; i < n; i++)
+		(void)snprintf(hex + 2 * i, 3, "%02x", key[i]);
+	if (n > 0)
+		h_secret_publish(hex);
+	explicit_bzero(key, sizeof(key));
+	explicit_bzero(hex, sizeof(hex));
+}
+
 void
 h_deploy_new(struct h_deploy *d)
 {
@@ -410,6 +483,7 @@ h_deploy_new(struct h_deploy *d)
 	ck_assert_msg(exists(d->store) && exists(d->key) && exists(d->conf),
 	    "init did not create store.db, kakogawa.key and the config "
 	    "in %s: %s", d->dir, out);
+	key_publish(d->key);
 	d->totp_window = 1;
 	d->lockout_attempts = 5;
 	d->lockout_time = 900;
@@ -531,6 +605,8 @@ h_user_make(struct h_user *u, const char *name)
 	kgw_totp_done();
 	h_secret_add(u->password);
 	h_secret_add(u->secret);
+	h_secret_publish(u->password);
+	h_secret_publish(u->secret);
 	explicit_bzero(raw, sizeof(raw));
 }
 
@@ -599,6 +675,7 @@ h_code(const char *secret, int64_t step, char out[16])
 	ck_assert_int_eq(kgw_totp_code(&t, step, code), 0);
 	kgw_totp_done();
 	(void)snprintf(out, 16, "%s", code);
+	h_secret_publish(code);
 	kgw_totp_wipe(&t);
 }
 

@@ -175,6 +175,9 @@ const char *h_prompts_str(const struct h_login *l, char *buf, size_t len);
  * lines, prompts and messages. Returns the first leaked secret or NULL.
  */
 void h_secret_add(const char *secret);
+/* A secret made by the test (password, TOTP secret, code, key) for the
+ * suite's final scan of every captured output (KGW_TEST_SECRETS). */
+void h_secret_publish(const char *secret);
 const char *h_leak_find(void);
 /* Everything captured in this process (log lines and prompts). */
 const char *h_transcript(void);

@@ -31,7 +31,7 @@ emit(void *arg, int priority, const char *msg)
 	(void)msg;
 }
 
-static const struct kgw_log quiet = { emit, NULL, false };
+static const struct kgw_log quiet = { emit, NULL, false, false };
 
 static void
 check_zone(const struct kgw_zones *z, unsigned i)

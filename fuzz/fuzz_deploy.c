@@ -31,7 +31,7 @@ emit(void *arg, int priority, const char *msg)
 	(void)msg;
 }
 
-const struct kgw_log fuzz_quiet_log = { emit, NULL, false };
+const struct kgw_log fuzz_quiet_log = { emit, NULL, false, false };
 
 static void
 write_conf(const struct fuzz_deploy *d)

@@ -254,7 +254,7 @@ emit(void *arg, int priority, const char *msg)
 	(void)msg;
 }
 
-static const struct kgw_log quiet = { emit, NULL, false };
+static const struct kgw_log quiet = { emit, NULL, false, false };
 
 static int
 ui_pin(void *arg, char *pin, size_t pinlen)

@@ -2,7 +2,7 @@
 # End to end: a private sshd on loopback authenticates a real account
 # through the built pam_kakogawa.so (password, then a TOTP code), and a
 # wrong or replayed code keeps the door shut. Needs root; leaves nothing
-# behind (user, /etc/pam.d file, sshd, /run/sshd it made).
+# behind (user, /etc/pam.d file, sshd).
 set -u
 . "$(dirname "$0")/../lib.sh"
 
@@ -29,7 +29,6 @@ pamfile=/etc/pam.d/$service
 tmp=$(mktemp -d /tmp/kgw-e2e.XXXXXX)
 chmod 700 "$tmp"
 sshd_pid=
-made_run_sshd=
 made_user=
 
 cleanup() {
@@ -46,7 +45,6 @@ cleanup() {
 	fi
 	[ -n "$made_user" ] && userdel -r -f "$user" >/dev/null 2>&1
 	rm -f "$pamfile"
-	[ -n "$made_run_sshd" ] && rmdir /run/sshd 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -101,8 +99,10 @@ session required pam_permit.so
 EOF
 ln -s /usr/sbin/sshd "$tmp/$service"	# sshd's PAM service: basename(argv[0])
 ssh-keygen -q -t ed25519 -N '' -f "$tmp/hostkey" >/dev/null
+# /run/sshd stays when we leave: another test's sshd may be using it,
+# and /run is emptied at boot.
 if [ ! -d /run/sshd ]; then
-	mkdir -p /run/sshd && chmod 755 /run/sshd && made_run_sshd=1
+	mkdir -p /run/sshd && chmod 755 /run/sshd
 fi
 
 port_free() {

@@ -25,7 +25,7 @@
 # before sshd answers the client, so all of them lie between the markers.
 #
 # Needs root; leaves nothing behind (user and its keys, /etc/pam.d file,
-# sshd, listener, /run/sshd it made).
+# sshd, listener).
 set -u
 . "$(dirname "$0")/../lib.sh"
 
@@ -57,7 +57,6 @@ tmp=$(mktemp -d /tmp/kgw-zones.XXXXXX)
 chmod 700 "$tmp"
 sshd_pid=
 listener_pid=
-made_run_sshd=
 made_user=
 
 cleanup() {
@@ -80,7 +79,6 @@ cleanup() {
 	fi
 	[ -n "$made_user" ] && userdel -r -f "$user" >/dev/null 2>&1
 	rm -f "$pamfile"
-	[ -n "$made_run_sshd" ] && rmdir /run/sshd 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -231,8 +229,10 @@ session required pam_permit.so
 EOF
 ln -s /usr/sbin/sshd "$tmp/$service"	# sshd's PAM service: basename(argv[0])
 ssh-keygen -q -t ed25519 -N '' -f "$tmp/hostkey" >/dev/null
+# /run/sshd stays when we leave: another test's sshd may be using it,
+# and /run is emptied at boot.
 if [ ! -d /run/sshd ]; then
-	mkdir -p /run/sshd && chmod 755 /run/sshd && made_run_sshd=1
+	mkdir -p /run/sshd && chmod 755 /run/sshd
 fi
 
 port_free() {

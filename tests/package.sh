@@ -22,6 +22,7 @@ export DEBIAN_FRONTEND=noninteractive
 tmp=$(mktemp -d /tmp/kgw-pkg.XXXXXX)
 user=kgwpkg$$
 made_user=0
+preseeded=0
 password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
 secret=$(head -c 20 /dev/urandom | base32 | tr -d '=')
 
@@ -35,6 +36,10 @@ cleanup() {
 		apt-get purge -y -q libpam-kakogawa kakogawa-enroll >/dev/null 2>&1
 	fi
 	rm -rf /var/lib/kakogawa /etc/security/kakogawa.key
+	# debconf-set-selections registered the question under the bare name,
+	# an owner the package's db_purge (libpam-kakogawa:amd64) leaves.
+	[ "$preseeded" = 1 ] &&
+	    echo PURGE | debconf-communicate libpam-kakogawa >/dev/null 2>&1
 	[ "$made_user" = 1 ] && userdel -r "$user" >/dev/null 2>&1
 	rm -rf "$tmp"
 }
@@ -165,7 +170,7 @@ tap_check "reinstall over the kept store" install_debs
 tap_check "pam-auth-update --enable kakogawa (again)" \
     pam-auth-update --enable kakogawa
 echo "libpam-kakogawa libpam-kakogawa/purge_store boolean true" |
-    debconf-set-selections
+    debconf-set-selections && preseeded=1
 apt-get purge -y -q libpam-kakogawa kakogawa-enroll > "$tmp/apt.log" 2>&1
 tap_check "purge with the removal asked for removes the store and its key" \
     sh -c "! test -e /var/lib/kakogawa && ! test -e /etc/security/kakogawa.key"

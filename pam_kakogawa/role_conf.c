@@ -60,8 +60,9 @@ kgw_role_policy(const struct kgw_conf *c, const char *role,
 	if (r->lockout_time_set)
 		p->lockout_time = r->lockout_time;
 	p->factors = r->factors;
+	/* A key answers only the machine it is plugged into. */
 	p->remote_factors = r->remote_factors != 0 ? r->remote_factors :
-	    r->factors;
+	    r->factors & ~(unsigned)KGW_NEED_FIDO2;
 	p->max_session = r->max_session;
 	if (r->password_min_length != 0)
 		p->password_min_length = r->password_min_length;
@@ -158,8 +159,15 @@ static int
 set_remote_factors(struct kgw_conf *c, struct kgw_role *r, char *v,
     char *why, size_t whylen)
 {
+	int rc;
+
 	(void)c;
-	return factors_in(v, &r->remote_factors, why, whylen);
+	if ((rc = factors_in(v, &r->remote_factors, why, whylen)) != KGW_OK)
+		return rc;
+	if (r->remote_factors & KGW_NEED_FIDO2)
+		return WHY("remote_factors cannot include fido2: a security "
+		    "key answers only the machine it is plugged into");
+	return KGW_OK;
 }
 
 static int

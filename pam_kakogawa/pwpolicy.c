@@ -204,9 +204,54 @@ blocklisted(const struct kgw_log *log, const char *path, const char *pw,
 	return KGW_OK;
 }
 
+/*
+ * The word inside the password: without the digits, punctuation and
+ * spaces added at either end ("Password12345!" gives "Password"), which
+ * cracklib's own rules miss once enough digits follow a word.
+ */
+static bool
+core_word(const char *pw, char *out, size_t outlen)
+{
+	const char *start = pw, *end = pw + strlen(pw);
+	size_t n;
+
+	while (*start != '\0' && (unsigned char)*start < 0x80 &&
+	    !((*start | 0x20) >= 'a' && (*start | 0x20) <= 'z'))
+		start++;
+	while (end > start && (unsigned char)end[-1] < 0x80 &&
+	    !((end[-1] | 0x20) >= 'a' && (end[-1] | 0x20) <= 'z'))
+		end--;
+	n = (size_t)(end - start);
+	/* cracklib judges nothing shorter than 6; the whole was judged. */
+	if (n < 6 || n == strlen(pw) || n >= outlen)
+		return false;
+	memcpy(out, start, n);
+	out[n] = '\0';
+	return true;
+}
+
+static int
+dictionary_one(const struct kgw_log *log, const struct kgw_pw_rules *r,
+    const char *pw, const char **token);
+
 /* libpwquality with only the checks NIST asks for: dictionary, sameness. */
 static int
 dictionary(const struct kgw_log *log, const struct kgw_pw_rules *r,
+    const char *pw, const char **token)
+{
+	char core[KGW_PASSWORD_MAX];
+	int rc;
+
+	if ((rc = dictionary_one(log, r, pw, token)) != KGW_OK ||
+	    !core_word(pw, core, sizeof(core)))
+		return rc;
+	rc = dictionary_one(log, r, core, token);
+	explicit_bzero(core, sizeof(core));
+	return rc;
+}
+
+static int
+dictionary_one(const struct kgw_log *log, const struct kgw_pw_rules *r,
     const char *pw, const char **token)
 {
 	static const int off[] = {

@@ -175,7 +175,6 @@ chauthtok_pam_code(int rc)
 	case KGW_OK:
 		return PAM_SUCCESS;
 	case KGW_ERR_NOT_FOUND:
-	case KGW_ERR_INVALID:
 		return PAM_USER_UNKNOWN;
 	case KGW_ERR_DENIED:
 		return PAM_AUTH_ERR;	/* the current password, as pam_unix */

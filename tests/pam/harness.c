@@ -902,6 +902,10 @@ h_login(const struct h_deploy *d, struct h_login *l)
 		authtok_env(l, false);
 		if (!l->skip_account)
 			l->acct_rc = pam_acct_mgmt(pamh, 0);
+		if (l->getenv_name != NULL)
+			(void)snprintf(l->getenv_value, sizeof(l->getenv_value),
+			    "%s", pam_getenv(pamh, l->getenv_name) != NULL ?
+			    pam_getenv(pamh, l->getenv_name) : "");
 		if (l->chauthtok && l->acct_rc == PAM_NEW_AUTHTOK_REQD)
 			l->chauthtok_rc = pam_chauthtok(pamh,
 			    PAM_CHANGE_EXPIRED_AUTHTOK);

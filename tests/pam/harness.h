@@ -95,6 +95,10 @@ struct h_login {
 	 * do; its result (-1: not run). */
 	bool chauthtok;
 	int chauthtok_rc;
+	/* The PAM environment variable getenv_name after the account phase
+	 * (pam_getenv), "" when unset. */
+	const char *getenv_name;
+	char getenv_value[128];
 	char log[H_LOG_MAX];	/* lines captured during this login */
 };
 

@@ -18,6 +18,9 @@
 #include "kgw_path.h"
 #include "kgw_pwpolicy.h"
 
+/* cracklib's answer when it has no dictionary, in its own text domain. */
+static const char cracklib_no_dict[] = "error loading dictionary";
+
 /* A blocklist of about a million passwords; read only when one is set. */
 #define BLOCKLIST_MAX ((size_t)16 * 1024 * 1024)
 /* Names shorter than this are no meaningful part of a password. */
@@ -288,7 +291,7 @@ dictionary_one(const struct kgw_log *log, const struct kgw_pw_rules *r,
 	case PWQ_ERROR_CRACKLIB_CHECK:
 		/* cracklib's own text, translated in its own domain. */
 		if (aux != NULL && strcmp(aux, dgettext("cracklib",
-		    "error loading dictionary")) != 0) {
+		    cracklib_no_dict)) != 0) {
 			*token = "dictionary";
 			return KGW_ERR_WEAK;
 		}

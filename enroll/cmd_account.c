@@ -25,7 +25,7 @@
 int
 enroll_expiry_parse(const char *s, int64_t *out)
 {
-	struct tm tm;
+	struct tm tm, check;
 	const char *end;
 	time_t t;
 
@@ -37,6 +37,11 @@ enroll_expiry_parse(const char *s, int64_t *out)
 	end = strptime(s, "%Y-%m-%d", &tm);
 	if (end == NULL || *end != '\0' || tm.tm_year < 70 ||
 	    tm.tm_year > 1100)
+		return KGW_ERR_INVALID;
+	/* strptime takes 2027-02-30: a day the calendar moves is no day. */
+	check = tm;
+	if (timegm(&check) == (time_t)-1 || check.tm_mday != tm.tm_mday ||
+	    check.tm_mon != tm.tm_mon)
 		return KGW_ERR_INVALID;
 	tm.tm_mday++;
 	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;

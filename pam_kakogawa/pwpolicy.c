@@ -20,6 +20,12 @@
 
 /* cracklib's answer when it has no dictionary, in its own text domain. */
 static const char cracklib_no_dict[] = "error loading dictionary";
+/*
+ * cracklib's heuristic of letters next to each other in the alphabet: it
+ * refuses about one random password in 400, a composition rule in all
+ * but name. sequence() below judges runs the way NIST means instead.
+ */
+static const char cracklib_simplistic[] = "it is too simplistic/systematic";
 
 /* A blocklist of about a million passwords; read only when one is set. */
 #define BLOCKLIST_MAX ((size_t)16 * 1024 * 1024)
@@ -291,6 +297,9 @@ dictionary_one(const struct kgw_log *log, const struct kgw_pw_rules *r,
 	case PWQ_ERROR_CRACKLIB_CHECK:
 		/* cracklib's own text, translated in its own domain. */
 		if (aux != NULL && strcmp(aux, dgettext("cracklib",
+		    cracklib_simplistic)) == 0)
+			return KGW_OK;
+		if (aux != NULL && strcmp(aux, dgettext("cracklib",
 		    cracklib_no_dict)) != 0) {
 			*token = "dictionary";
 			return KGW_ERR_WEAK;
@@ -345,6 +354,30 @@ explain(const struct kgw_pw_rules *r, const char *token, char *why,
 		    "rules cannot be checked now; ask the helpdesk.")));
 }
 
+/*
+ * Repeated or sequential characters ("aaaaaaaaaaaa", "123456789012",
+ * "abcdefgh1234"): the longest run of characters each equal to, or one
+ * after or before, the one before it makes up half the password or more,
+ * and what remains is shorter than the minimum.
+ */
+static bool
+sequence(const struct kgw_pw_rules *r, const char *pw)
+{
+	size_t n = strlen(pw), i, run = 1, longest = 1;
+	long chars = kgw_utf8_length(pw);
+
+	for (i = 1; i < n; i++) {
+		int d = (unsigned char)pw[i] - (unsigned char)pw[i - 1];
+
+		run = (d >= -1 && d <= 1 && (unsigned char)pw[i] < 0x80) ?
+		    run + 1 : 1;
+		if (run > longest)
+			longest = run;
+	}
+	return longest >= 4 && (long)longest * 2 >= chars &&
+	    chars - (long)longest < (long)r->min_length;
+}
+
 /* The rules that need no file, cheapest first: a token, or NULL. */
 static const char *
 shape(const struct kgw_pw_rules *r, const char *pw)
@@ -363,6 +396,8 @@ shape(const struct kgw_pw_rules *r, const char *pw)
 		return "user_name";
 	if (mostly_city(r, pw))
 		return "city_name";
+	if (sequence(r, pw))
+		return "dictionary";
 	return NULL;
 }
 

@@ -25,9 +25,11 @@ printable(const char *in, char *out, size_t outlen)
 {
 	size_t i;
 
-	for (i = 0; in[i] != '\0' && i + 1 < outlen; i++)
-		out[i] = (unsigned char)in[i] < 0x20 ||
-		    (unsigned char)in[i] == 0x7f ? '?' : in[i];
+	for (i = 0; in[i] != '\0' && i + 1 < outlen; i++) {
+		out[i] = in[i];
+		if ((unsigned char)in[i] < 0x20 || (unsigned char)in[i] == 0x7f)
+			out[i] = '?';
+	}
 	out[i] = '\0';
 	if (i == 0)
 		(void)snprintf(out, outlen, "-");

@@ -102,10 +102,18 @@ has_control(const char *s)
 	return false;
 }
 
+/* ASCII lower case, without arithmetic on a char of unknown sign. */
 static char
 lower(char c)
 {
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	static const char up[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+	static const char low[] = "abcdefghijklmnopqrstuvwxyz";
+	size_t i;
+
+	for (i = 0; up[i] != '\0'; i++)
+		if (up[i] == c)
+			return low[i];
+	return c;
 }
 
 static bool
@@ -219,22 +227,26 @@ blocklisted(const struct kgw_log *log, const char *path, const char *pw,
  * cracklib's own rules miss once enough digits follow a word.
  */
 static bool
+affix(char c)
+{
+	return (unsigned char)c < 0x80 && !((c | 0x20) >= 'a' &&
+	    (c | 0x20) <= 'z');
+}
+
+static bool
 core_word(const char *pw, char *out, size_t outlen)
 {
-	const char *start = pw, *end = pw + strlen(pw);
-	size_t n;
+	size_t len = strlen(pw), first = 0, n = 0, i;
 
-	while (*start != '\0' && (unsigned char)*start < 0x80 &&
-	    !((*start | 0x20) >= 'a' && (*start | 0x20) <= 'z'))
-		start++;
-	while (end > start && (unsigned char)end[-1] < 0x80 &&
-	    !((end[-1] | 0x20) >= 'a' && (end[-1] | 0x20) <= 'z'))
-		end--;
-	n = (size_t)(end - start);
+	while (first < len && affix(pw[first]))
+		first++;
+	for (i = first; i < len; i++)
+		if (!affix(pw[i]))
+			n = i + 1 - first;	/* up to the last letter */
 	/* cracklib judges nothing shorter than 6; the whole was judged. */
-	if (n < 6 || n == strlen(pw) || n >= outlen)
+	if (n < 6 || n == len || n >= outlen)
 		return false;
-	memcpy(out, start, n);
+	memcpy(out, pw + first, n);
 	out[n] = '\0';
 	return true;
 }
@@ -406,7 +418,6 @@ kgw_pw_check(const struct kgw_log *log, const struct kgw_pw_rules *r,
     const char *password, char *why, size_t whylen, const char **token)
 {
 	bool hit = false;
-	int rc = KGW_OK;
 
 	*token = NULL;
 	why[0] = '\0';
@@ -416,14 +427,13 @@ kgw_pw_check(const struct kgw_log *log, const struct kgw_pw_rules *r,
 		*token = shape(r, password);
 	if (*token == NULL && r->blocklist != NULL &&
 	    r->blocklist[0] != '\0') {
-		if ((rc = blocklisted(log, r->blocklist, password, &hit)) !=
-		    KGW_OK)
+		if (blocklisted(log, r->blocklist, password, &hit) != KGW_OK)
 			*token = "unchecked";
 		else if (hit)
 			*token = "blocklist";
 	}
-	if (*token == NULL && (rc = dictionary(log, r, password, token)) ==
-	    KGW_OK)
+	/* dictionary() leaves a token (why not) unless the password passes. */
+	if (*token == NULL && dictionary(log, r, password, token) == KGW_OK)
 		*token = NULL;
 	if (*token == NULL)
 		return KGW_OK;

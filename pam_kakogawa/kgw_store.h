@@ -140,10 +140,12 @@ bool kgw_user_locked(const struct kgw_user_rec *rec, int64_t now);
  * Login state, each change atomic (two logins racing: one wins).
  * totp_accept is a login's final commit. It records step as used and
  * clears the failures only if, at that instant, step is greater than the
- * stored one, the user is enabled and not locked at now, and the sealed
+ * stored one, the user is enabled, not expired and not locked at now
+ * (KGW_ERR_EXPIRED past expires), and the sealed
  * secret, the zones and the password hash are still the ones seen (the
  * record read when the login began): a lock, disable, revoke, re-enrolment,
- * zone change or password reset made by a concurrent session wins.
+ * zone change or password reset made by a concurrent session wins. The
+ * commit also notes the login (kgw_store_account_accept's last login).
  * Otherwise KGW_ERR_REPLAY, KGW_ERR_LOCKED, KGW_ERR_DISABLED,
  * KGW_ERR_NO_FACTOR (secret changed), KGW_ERR_ZONE (zones changed),
  * KGW_ERR_STALE (password changed) or KGW_ERR_NOT_FOUND.

@@ -137,6 +137,22 @@ person_factors(struct people *p, const struct kgw_user_rec *u)
 	}
 }
 
+/* Past its last day: refused everywhere, still enrolled and enabled. */
+static void
+person_expired(struct people *p, const struct kgw_user_rec *u)
+{
+	char id[96], en[CHECK_TEXT_MAX], ja[CHECK_TEXT_MAX], day[32];
+
+	enroll_expiry_format(u->expires, day, sizeof(day));
+	(void)snprintf(id, sizeof(id), "policy.expired.%s", u->name);
+	(void)snprintf(en, sizeof(en), "%s expired after %s and every login "
+	    "is refused: disable or delete the account", u->name, day);
+	(void)snprintf(ja, sizeof(ja), "%s は %s で期限切れとなり、すべての"
+	    "ログインが拒否されます。アカウントを無効にするか削除してください",
+	    u->name, day);
+	check_add(p->c, CHECK_WARNING, id, CLAUSE_ACCESS, en, ja);
+}
+
 static void
 person_state(struct people *p, const struct kgw_user_rec *u)
 {
@@ -163,6 +179,8 @@ person_state(struct people *p, const struct kgw_user_rec *u)
 			    days), u->name, days);
 		check_add(p->c, CHECK_WARNING, id, CLAUSE_ACCESS, text);
 	}
+	if (u->expires != 0 && p->now >= u->expires && !u->disabled)
+		person_expired(p, u);
 	if (kgw_user_locked(u, p->now)) {
 		(void)snprintf(id, sizeof(id), "policy.locked.%s", u->name);
 		(void)snprintf(text, sizeof(text), dngettext(PACKAGE,

@@ -47,6 +47,8 @@ struct report {
 	unsigned long records;
 	struct table zones, users, reasons, changes;
 	struct events lockouts, clones;
+	struct events expired;	/* from the store: accounts past their day */
+	int64_t now;
 };
 
 static void *
@@ -95,10 +97,18 @@ event_add(struct events *e, const struct kgw_audit_rec *r, const char *what)
 	(void)snprintf(ev->what, sizeof(ev->what), "%s", what);
 }
 
+/* A helpdesk change, or a person's own password change (pam_sm_chauthtok). */
+static bool
+is_change(const struct kgw_audit_rec *r)
+{
+	return strcmp(r->field[KGW_AF_KIND], "change") == 0 ||
+	    strcmp(r->field[KGW_AF_KIND], "password") == 0;
+}
+
 static bool
 wanted(const struct audit_filter *f, const struct kgw_audit_rec *r)
 {
-	bool change = strcmp(r->field[KGW_AF_KIND], "change") == 0;
+	bool change = is_change(r);
 
 	if (r->time < f->since || r->time >= f->until)
 		return false;
@@ -118,11 +128,17 @@ tally(void *arg, const struct kgw_audit_rec *r)
 	if (!wanted(rep->filter, r))
 		return 0;
 	rep->records++;
-	if (strcmp(r->field[KGW_AF_KIND], "change") == 0) {
-		row_get(&rep->changes, r->field[KGW_AF_OPERATOR],
-		    r->field[KGW_AF_ACTION])->allowed++;
+	if (is_change(r)) {
+		if (allow || strcmp(r->field[KGW_AF_RESULT], "ok") == 0)
+			row_get(&rep->changes, r->field[KGW_AF_OPERATOR],
+			    r->field[KGW_AF_ACTION])->allowed++;
+		else
+			row_get(&rep->reasons, r->field[KGW_AF_REASON],
+			    "")->refused++;
 		if (strcmp(r->field[KGW_AF_ACTION], "flag:fido2") == 0)
 			event_add(&rep->clones, r, r->detail);
+		if (strstr(r->detail, "locked=yes") != NULL)
+			event_add(&rep->lockouts, r, r->detail);
 		return 0;
 	}
 	if (allow) {
@@ -189,6 +205,23 @@ text_events(const char *title, const struct events *e)
 	}
 }
 
+/* Accounts past their last day, as the store holds them now. */
+static void
+text_expired(const struct events *e)
+{
+	char day[32];
+	size_t i;
+
+	(void)printf("\n%s\n", _("Accounts expired now (every login "
+	    "refused):"));
+	if (e->n == 0)
+		(void)printf("  %s\n", _("none"));
+	for (i = 0; i < e->n; i++) {
+		enroll_expiry_format(e->ev[i].time, day, sizeof(day));
+		(void)printf("  %-24s %s\n", e->ev[i].user, day);
+	}
+}
+
 static void
 text_report(const struct report *rep)
 {
@@ -204,6 +237,7 @@ text_report(const struct report *rep)
 	text_events(_("Lockouts:"), &rep->lockouts);
 	text_events(_("Security keys flagged as possible clones:"),
 	    &rep->clones);
+	text_expired(&rep->expired);
 	(void)printf("\n%s\n", _("Helpdesk changes by operator:"));
 	if (rep->changes.n == 0)
 		(void)printf("  %s\n", _("none"));
@@ -258,6 +292,20 @@ json_events(const char *name, const struct events *e)
 }
 
 static void
+json_expired(const struct events *e)
+{
+	size_t i;
+
+	(void)fputs(",\"expired\":[", stdout);
+	for (i = 0; i < e->n; i++) {
+		(void)fputs(i > 0 ? ",{\"user\":" : "{\"user\":", stdout);
+		json_string(stdout, e->ev[i].user);
+		(void)printf(",\"expires\":%" PRId64 "}", e->ev[i].time);
+	}
+	(void)putchar(']');
+}
+
+static void
 json_report(const struct report *rep)
 {
 	(void)printf("{\"records\":%lu", rep->records);
@@ -266,6 +314,7 @@ json_report(const struct report *rep)
 	json_table("reasons", "reason", NULL, &rep->reasons, false);
 	json_events("lockouts", &rep->lockouts);
 	json_events("clones", &rep->clones);
+	json_expired(&rep->expired);
 	json_table("changes", "operator", "action", &rep->changes, false);
 	(void)puts("}");
 }
@@ -296,8 +345,26 @@ csv_report(const struct report *rep)
 	csv_table("user", &rep->users);
 	csv_table("reason", &rep->reasons);
 	csv_table("change", &rep->changes);
-	(void)printf("lockouts,,,%zu,\nclones,,,%zu,\n", rep->lockouts.n,
-	    rep->clones.n);
+	(void)printf("lockouts,,,%zu,\nclones,,,%zu,\nexpired,,,%zu,\n",
+	    rep->lockouts.n, rep->clones.n, rep->expired.n);
+}
+
+/* The people past their expiry (of --user, when given); no zone filter. */
+static int
+expired_cb(void *arg, const struct kgw_user_rec *u)
+{
+	struct report *rep = arg;
+	struct kgw_audit_rec r;
+
+	if (u->expires == 0 || rep->now < u->expires ||
+	    (rep->filter->user != NULL &&
+	    strcmp(rep->filter->user, u->name) != 0))
+		return 0;
+	memset(&r, 0, sizeof(r));
+	r.time = u->expires;
+	kgw_audit_set(&r, KGW_AF_USER, u->name);
+	event_add(&rep->expired, &r, "");
+	return 0;
 }
 
 int
@@ -314,7 +381,9 @@ audit_report(struct enroll *e, const struct audit_filter *f, int format)
 		    "verify): no report");
 		return 1;
 	}
-	r = kgw_store_audit_list(e->store, 0, tally, &rep);
+	rep.now = (int64_t)time(NULL);
+	if ((r = kgw_store_audit_list(e->store, 0, tally, &rep)) == KGW_OK)
+		r = kgw_store_list(e->store, expired_cb, &rep);
 	if (r == KGW_OK) {
 		if (format == AUDIT_JSON)
 			json_report(&rep);
@@ -330,5 +399,6 @@ audit_report(struct enroll *e, const struct audit_filter *f, int format)
 	free(rep.changes.rows);
 	free(rep.lockouts.ev);
 	free(rep.clones.ev);
+	free(rep.expired.ev);
 	return r == KGW_OK ? 0 : 1;
 }

@@ -90,6 +90,34 @@ format_time(int64_t t, char *buf, size_t len)
 		(void)snprintf(buf, len, "%" PRId64, t);
 }
 
+static bool
+expired(const struct out *o, const struct kgw_user_rec *rec)
+{
+	return rec->expires != 0 && (int64_t)o->now >= rec->expires;
+}
+
+/* Role, expiry, a temporary password, the last login: JSON fields. */
+static void
+lifecycle_json(const struct out *o, const struct kgw_user_rec *rec)
+{
+	(void)fputs(",\"role\":", o->f);
+	json_string(o->f, rec->role[0] != '\0' ? rec->role : KGW_ROLE_DEFAULT);
+	if (rec->expires != 0)
+		(void)fprintf(o->f, ",\"expires\":%" PRId64, rec->expires);
+	else
+		(void)fputs(",\"expires\":null", o->f);
+	(void)fprintf(o->f, ",\"expired\":%s,\"password_temporary\":%s",
+	    json_bool(expired(o, rec)), json_bool(rec->pw_temporary &&
+	    rec->pwhash[0] != '\0'));
+	if (rec->last_login != 0) {
+		(void)fprintf(o->f, ",\"last_login\":%" PRId64
+		    ",\"last_from\":", rec->last_login);
+		json_string(o->f, rec->last_from);
+	} else
+		(void)fputs(",\"last_login\":null,\"last_from\":null", o->f);
+	(void)fprintf(o->f, ",\"failures_since\":%u", rec->fails_since);
+}
+
 /* The fields of one user as a JSON object, left open for "changes". */
 static void
 user_json(const struct out *o, const struct kgw_user_rec *rec)
@@ -117,22 +145,28 @@ user_json(const struct out *o, const struct kgw_user_rec *rec)
 	(void)fprintf(o->f, ",\"fido2_keys\":%u,\"created\":%" PRId64
 	    ",\"updated\":%" PRId64, rec->fido2_count, rec->created,
 	    rec->updated);
+	lifecycle_json(o, rec);
 }
 
 /* One line per user, key=value, for people and grep alike. */
 static void
 user_line(const struct out *o, const struct kgw_user_rec *rec)
 {
-	char totp[32] = "-";
+	char totp[32] = "-", day[32];
 
 	if (rec->totp_sealed_len > 0)
 		(void)snprintf(totp, sizeof(totp), "%s/%u", alg_name(rec),
 		    rec->totp_digits);
+	enroll_expiry_format(rec->expires, day, sizeof(day));
 	(void)fprintf(o->f, "%s password=%s totp=%s fido2=%u zones=%s "
-	    "disabled=%s locked=%s failures=%u\n", rec->name,
-	    yes_no(rec->pwhash[0] != '\0'), totp, rec->fido2_count,
+	    "disabled=%s locked=%s failures=%u role=%s expires=%s "
+	    "expired=%s\n", rec->name,
+	    rec->pwhash[0] == '\0' ? "no" : rec->pw_temporary ? "temporary" :
+	    "yes", totp, rec->fido2_count,
 	    rec->zones[0] != '\0' ? rec->zones : "-", yes_no(rec->disabled),
-	    yes_no(kgw_user_locked(rec, o->now)), rec->fail_count);
+	    yes_no(kgw_user_locked(rec, o->now)), rec->fail_count,
+	    rec->role[0] != '\0' ? rec->role : KGW_ROLE_DEFAULT, day,
+	    yes_no(expired(o, rec)));
 }
 
 static int
@@ -176,6 +210,35 @@ cmd_list(struct enroll *e, int argc, char **argv)
 	return out_close(&o, r == KGW_OK);
 }
 
+/* Role, expiry, a temporary password and the last login, for people. */
+static void
+lifecycle_text(const struct out *o, const struct kgw_user_rec *rec)
+{
+	char t[64];
+
+	(void)fprintf(o->f, _("role:     %s\n"), rec->role[0] != '\0' ?
+	    rec->role : KGW_ROLE_DEFAULT);
+	enroll_expiry_format(rec->expires, t, sizeof(t));
+	if (rec->expires == 0)
+		(void)fputs(_("expires:  never\n"), o->f);
+	else
+		(void)fprintf(o->f, expired(o, rec) ? _("expires:  %s (the "
+		    "last day; expired: every login is refused)\n") :
+		    _("expires:  %s (the last day)\n"), t);
+	if (rec->pw_temporary && rec->pwhash[0] != '\0')
+		(void)fputs(_("password: temporary (to be changed at the next "
+		    "login)\n"), o->f);
+	if (rec->last_login == 0) {
+		(void)fputs(_("last login: never\n"), o->f);
+	} else {
+		format_time(rec->last_login, t, sizeof(t));
+		(void)fprintf(o->f, _("last login: %s from "), t);
+		print_text(o->f, rec->last_from);
+		(void)fputc('\n', o->f);
+	}
+	(void)fprintf(o->f, _("failures since: %u\n"), rec->fails_since);
+}
+
 /* The labelled form of one user, for people. */
 static void
 user_text(const struct out *o, const struct kgw_user_rec *rec)
@@ -201,6 +264,7 @@ user_text(const struct out *o, const struct kgw_user_rec *rec)
 		(void)fprintf(o->f, _("locked:   yes, until %s\n"), t);
 	}
 	(void)fprintf(o->f, _("failures: %u\n"), rec->fail_count);
+	lifecycle_text(o, rec);
 	format_time(rec->created, t, sizeof(t));
 	(void)fprintf(o->f, _("created:  %s\n"), t);
 	format_time(rec->updated, t, sizeof(t));

@@ -20,6 +20,19 @@ enum {
 	OPT_PASSWORD_STDIN = OPT_CMD_BASE,
 	OPT_HASH_STDIN,
 	OPT_ZONES,
+	OPT_TEMPORARY,
+	OPT_PERMANENT,
+	OPT_ROLE,
+	OPT_EXPIRES,
+};
+
+/* What add sets besides the person's zones. */
+struct new_person {
+	const char *zones;
+	const char *role;	/* "" for staff */
+	int64_t expires;	/* 0: never */
+	const char *hash;	/* NULL: no password */
+	bool temporary;
 };
 
 /*
@@ -52,14 +65,19 @@ read_new_password(bool from_stdin, char pw[KGW_PASSWORD_MAX])
 	return r;
 }
 
-/* Reads a new password and hashes it; the password is wiped at once. */
+/*
+ * Reads a new password for user (of role), checks it against the password
+ * rules and hashes it; the password is wiped at once.
+ */
 static int
-hash_new_password(bool from_stdin, char hash[KGW_HASH_MAX])
+hash_new_password(const struct enroll *e, const char *user, const char *role,
+    bool from_stdin, char hash[KGW_HASH_MAX])
 {
 	char pw[KGW_PASSWORD_MAX];
 	int r;
 
-	if ((r = read_new_password(from_stdin, pw)) != KGW_OK)
+	if ((r = read_new_password(from_stdin, pw)) != KGW_OK ||
+	    (r = enroll_password_rules(e, user, role, pw)) != KGW_OK)
 		goto fail;
 	if ((r = kgw_password_hash(pw, hash, KGW_HASH_MAX)) != KGW_OK)
 		enroll_warn("cannot hash the password: %s", kgw_strerror(r));
@@ -89,67 +107,101 @@ read_hash(char hash[KGW_HASH_MAX])
 }
 
 /*
- * The person and, when given, the password: one transaction (a batch), so
- * that no crash or failure in between leaves someone added without the
- * password the command was given (tests/faults/crash.sh found one).
+ * The person, their role, expiry and, when given, the password: one
+ * transaction (a batch), so that no crash or failure in between leaves
+ * someone added without what the command was given (tests/faults/crash.sh
+ * found one).
  */
 static int
-add_person(struct enroll *e, const char *user, const char *zones,
-    const char *hash)
+add_person(struct enroll *e, const char *user, const struct new_person *p)
 {
+	const char *op = e->operator_name;
 	int r;
 
-	if (hash == NULL)
-		return kgw_store_user_add(e->store, user, zones,
-		    e->operator_name);
 	if ((r = kgw_store_batch_begin(e->store)) != KGW_OK)
 		return r;
-	if ((r = kgw_store_user_add(e->store, user, zones,
-	    e->operator_name)) != KGW_OK ||
-	    (r = kgw_store_set_password(e->store, user, hash,
-	    e->operator_name)) != KGW_OK) {
+	if ((r = kgw_store_user_add(e->store, user, p->zones, op)) != KGW_OK ||
+	    (p->role[0] != '\0' &&
+	    (r = kgw_store_set_role(e->store, user, p->role, op)) != KGW_OK) ||
+	    (p->expires != 0 && (r = kgw_store_set_expires(e->store, user,
+	    p->expires, op)) != KGW_OK) ||
+	    (p->hash != NULL && (r = p->temporary ?
+	    kgw_store_set_temporary(e->store, user, p->hash, op) :
+	    kgw_store_set_password(e->store, user, p->hash, op)) != KGW_OK)) {
 		(void)kgw_store_batch_end(e->store, false);
 		return r;
 	}
 	return kgw_store_batch_end(e->store, true);
 }
 
-int
-cmd_add(struct enroll *e, int argc, char **argv)
+/* add's options; --role and --expires are checked once the config is read. */
+static void
+add_options(struct enroll *e, int argc, char **argv, struct new_person *p,
+    bool *pw_stdin, const char **role, const char **expires)
 {
 	static const struct option opts[] = {
 		{ "password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN },
 		{ "zones", required_argument, NULL, OPT_ZONES },
+		{ "role", required_argument, NULL, OPT_ROLE },
+		{ "expires", required_argument, NULL, OPT_EXPIRES },
+		{ "permanent", no_argument, NULL, OPT_PERMANENT },
 		ENROLL_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	char hash[KGW_HASH_MAX] = "", zones[KGW_ZONE_LIST_MAX] = "";
-	const char *user, *zones_arg = "";
-	bool pw_stdin = false;
-	int ch, r, status = 1;
+	int ch;
 
 	while ((ch = enroll_getopt(argc, argv, opts)) != -1) {
 		if (ch == OPT_PASSWORD_STDIN)
-			pw_stdin = true;
+			*pw_stdin = true;
 		else if (ch == OPT_ZONES)
-			zones_arg = optarg;
+			p->zones = optarg;
+		else if (ch == OPT_ROLE)
+			*role = optarg;
+		else if (ch == OPT_EXPIRES)
+			*expires = optarg;
+		else if (ch == OPT_PERMANENT)
+			p->temporary = false;
 		else
 			enroll_common_option(e, "add", ch, argv);
 	}
+	if (*expires != NULL && enroll_expiry_parse(*expires, &p->expires) !=
+	    KGW_OK)
+		enroll_usage("add: --expires takes YYYY-MM-DD (the last day) "
+		    "or never");
+}
+
+/*
+ * add: a person's first password is temporary unless --permanent: the
+ * helpdesk knows it, so the person replaces it at their first login.
+ */
+int
+cmd_add(struct enroll *e, int argc, char **argv)
+{
+	struct new_person p = { "", "", 0, NULL, true };
+	char hash[KGW_HASH_MAX] = "", zones[KGW_ZONE_LIST_MAX] = "";
+	const char *user, *role = NULL, *expires = NULL;
+	bool pw_stdin = false;
+	int r, status = 1;
+
+	add_options(e, argc, argv, &p, &pw_stdin, &role, &expires);
 	user = enroll_user_arg(argc, argv, "add");
 	enroll_open(e);
-	/* Zones and password first, so that a refused one changes nothing. */
-	if (enroll_zone_list(e, zones_arg, zones, sizeof(zones)) != KGW_OK ||
-	    (pw_stdin && hash_new_password(true, hash) != KGW_OK))
+	/* Zones, role and password first: a refused one changes nothing. */
+	if (enroll_zone_list(e, p.zones, zones, sizeof(zones)) != KGW_OK ||
+	    (role != NULL && enroll_role_arg(e, role, &p.role) != KGW_OK) ||
+	    (pw_stdin && hash_new_password(e, user, p.role, true, hash) !=
+	    KGW_OK))
 		goto fail;
-	if ((r = add_person(e, user, zones, pw_stdin ? hash : NULL)) !=
-	    KGW_OK) {
+	p.zones = zones;
+	p.hash = pw_stdin ? hash : NULL;
+	if ((r = add_person(e, user, &p)) != KGW_OK) {
 		enroll_store_error("cannot add", user, r);
 		goto fail;
 	}
 	enroll_done(e, user, "add", "added %s%s%s%s", user,
-	    pw_stdin ? " with a password" : "", zones[0] != '\0' ?
-	    ", zones " : ", no zones yet", zones);
+	    !pw_stdin ? "" : p.temporary ? " with a temporary password" :
+	    " with a password", zones[0] != '\0' ? ", zones " :
+	    ", no zones yet", zones);
 	status = 0;
 fail:
 	explicit_bzero(hash, sizeof(hash));
@@ -163,12 +215,13 @@ cmd_passwd(struct enroll *e, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN },
 		{ "hash-stdin", no_argument, NULL, OPT_HASH_STDIN },
+		{ "temporary", no_argument, NULL, OPT_TEMPORARY },
 		ENROLL_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct kgw_user_rec rec;
 	char hash[KGW_HASH_MAX] = "";
-	bool pw_stdin = false, hash_stdin = false;
+	bool pw_stdin = false, hash_stdin = false, temporary = false;
 	const char *user;
 	int ch, r, status = 1;
 
@@ -177,6 +230,8 @@ cmd_passwd(struct enroll *e, int argc, char **argv)
 			pw_stdin = true;
 		else if (ch == OPT_HASH_STDIN)
 			hash_stdin = true;
+		else if (ch == OPT_TEMPORARY)
+			temporary = true;
 		else
 			enroll_common_option(e, "passwd", ch, argv);
 	}
@@ -190,16 +245,19 @@ cmd_passwd(struct enroll *e, int argc, char **argv)
 		enroll_store_error("cannot set the password of", user, r);
 		goto fail;
 	}
-	r = hash_stdin ? read_hash(hash) : hash_new_password(pw_stdin, hash);
+	r = hash_stdin ? read_hash(hash) : hash_new_password(e, user, rec.role,
+	    pw_stdin, hash);
 	if (r != KGW_OK)
 		goto fail;
-	if ((r = kgw_store_set_password(e->store, user, hash,
+	if ((r = temporary ? kgw_store_set_temporary(e->store, user, hash,
+	    e->operator_name) : kgw_store_set_password(e->store, user, hash,
 	    e->operator_name)) != KGW_OK) {
 		enroll_store_error("cannot set the password of", user, r);
 		goto fail;
 	}
-	enroll_done(e, user, "passwd", "%s for %s",
-	    hash_stdin ? "password hash imported" : "password set", user);
+	enroll_done(e, user, "passwd", "%s for %s%s",
+	    hash_stdin ? "password hash imported" : "password set", user,
+	    temporary ? " (temporary: to be changed at the next login)" : "");
 	status = 0;
 fail:
 	explicit_bzero(&rec, sizeof(rec));

@@ -66,6 +66,17 @@ rule_text(const char *rule)
 	return "";
 }
 
+/* The person's role, and a temporary password the login will replace. */
+static void
+lifecycle_notes(const struct kgw_login *l, int r)
+{
+	if (kgw_login_has_record(l))
+		(void)printf(_("role:       %s\n"), l->policy.role);
+	if (r == KGW_OK && kgw_login_password_expired(l))
+		(void)fputs(_("note:       the password is temporary: the "
+		    "login will ask the person to change it\n"), stdout);
+}
+
 static void
 print_text(const struct kgw_login *l, const char *user, const char *rhost,
     const char *tty, int r)
@@ -104,6 +115,7 @@ print_text(const struct kgw_login *l, const char *user, const char *rhost,
 	    l->rec.pwhash[0] == '\0')
 		(void)fputs(_("note:       no password is set: a login that "
 		    "asks for one will fail\n"), stdout);
+	lifecycle_notes(l, r);
 }
 
 static void

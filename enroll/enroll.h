@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "kgw_conf.h"
@@ -141,6 +142,14 @@ void csv_warn(const struct csv *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* end of csv.c */
 
+/* cmd_account.c: roles, expiry dates and the password rules */
+int enroll_expiry_parse(const char *s, int64_t *out);
+void enroll_expiry_format(int64_t expires, char *out, size_t outlen);
+int enroll_role_arg(const struct enroll *e, const char *role,
+    const char **out);
+int enroll_password_rules(const struct enroll *e, const char *user,
+    const char *role, const char *password);
+
 /* The subcommands. Each returns the exit status. */
 int cmd_init(struct enroll *e, int argc, char **argv);
 int cmd_add(struct enroll *e, int argc, char **argv);
@@ -156,6 +165,8 @@ int cmd_revoke(struct enroll *e, int argc, char **argv);
 int cmd_fido2(struct enroll *e, int argc, char **argv);
 int cmd_audit(struct enroll *e, int argc, char **argv);
 int cmd_check(struct enroll *e, int argc, char **argv);
+int cmd_role(struct enroll *e, int argc, char **argv);
+int cmd_expires(struct enroll *e, int argc, char **argv);
 
 /* audit report (cmd_audit_report.c): the records it counts. */
 struct audit_filter {

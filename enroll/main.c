@@ -36,6 +36,8 @@ static const struct command {
 	{ "delete", cmd_delete },
 	{ "revoke", cmd_revoke },
 	{ "zones", cmd_zones },
+	{ "role", cmd_role },
+	{ "expires", cmd_expires },
 	{ "zone-check", cmd_zone_check },
 	{ "import", cmd_import },
 	{ "audit", cmd_audit },
@@ -54,11 +56,14 @@ enroll_help(FILE *out)
 "  init                  create the key, the store and the configuration\n"
 "                        where absent; with --config, a whole deployment\n"
 "                        in the directory of PATH\n"
-"  add USER [--zones LIST] [--password-stdin]\n"
+"  add USER [--zones LIST] [--role ROLE] [--expires DATE]\n"
+"       [--password-stdin [--permanent]]\n"
 "                        enrol USER, authorised for the zones in LIST,\n"
-"                        with a password read from stdin\n"
-"  passwd USER [--password-stdin | --hash-stdin]\n"
-"                        set the password of USER\n"
+"                        with a password read from stdin (temporary:\n"
+"                        changed at the first login, unless --permanent)\n"
+"  passwd USER [--password-stdin | --hash-stdin] [--temporary]\n"
+"                        set the password of USER (--temporary: to be\n"
+"                        changed at the next login)\n"
 "  totp USER [--secret] [--algorithm sha1|sha256|sha512] [--digits 6|8]\n"
 "       [--show qr|uri|none]\n"
 "                        enrol a TOTP secret for USER and show it once\n"
@@ -77,6 +82,11 @@ enroll_help(FILE *out)
 "                        LABEL, or all of them)\n"
 "  zones USER [--set LIST | --add LIST | --remove LIST]\n"
 "                        show or change the zones USER may log in to\n"
+"  role USER [ROLE]      show or set the role of USER (staff, or a\n"
+"                        [role] of the configuration)\n"
+"  expires USER [DATE|never]\n"
+"                        show or set the last day USER may log in\n"
+"                        (YYYY-MM-DD, local time)\n"
 "  zone-check USER [--rhost ADDR | --tty TTY] [--host-zone ZONE]\n"
 "                        explain the verdict the module would reach for a\n"
 "                        login of USER from ADDR (default: the console)\n"

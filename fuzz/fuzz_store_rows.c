@@ -33,13 +33,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* The users table's columns, in the order of the statements below. */
 enum {
 	C_NAME, C_DISABLED, C_PWHASH, C_SECRET, C_ALG, C_DIGITS, C_LAST,
-	C_FAILS, C_LOCKED, C_CREATED, C_UPDATED, C_ZONES, NCOLS
+	C_FAILS, C_LOCKED, C_CREATED, C_UPDATED, C_ZONES,
+	C_ROLE, C_EXPIRES, C_PW_TEMP, C_LAST_LOGIN, C_LAST_FROM, C_FAILS_SINCE,
+	NCOLS
 };
 #define USER_COLS "name, disabled, pwhash, totp_secret, totp_alg, " \
 	"totp_digits, totp_last_step, fail_count, locked_until, created, " \
-	"updated, zones"
+	"updated, zones, role, expires, pw_temporary, last_login, last_from, " \
+	"fails_since"
 #define FIDO2_COLS 8	/* label .. last_used, after user */
-#define F_FIDO2 0x8000	/* the mask bit that adds a fido2 row */
+#define F_FIDO2 0x800000	/* the mask bit that adds a fido2 row */
 
 static struct fuzz_deploy deploy;
 static struct kgw_conf conf;
@@ -123,8 +126,8 @@ static bool
 write_row(unsigned mask, const uint8_t **data, size_t *size)
 {
 	sqlite3_stmt *st = prepare("UPDATE users SET (" USER_COLS ") = "
-	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
-	    "WHERE rowid = ?13");
+	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
+	    " ?16, ?17, ?18) WHERE rowid = ?19");
 	bool ok;
 	int i;
 
@@ -176,7 +179,11 @@ check_rec(const struct kgw_user_rec *r)
 	    memchr(r->zones, '\0', sizeof(r->zones)) == NULL ||
 	    !kgw_zone_list_valid(r->zones) ||
 	    r->totp_sealed_len > sizeof(r->totp_sealed) ||
-	    r->fido2_count > KGW_FIDO2_CREDS_MAX)
+	    r->fido2_count > KGW_FIDO2_CREDS_MAX ||
+	    memchr(r->role, '\0', sizeof(r->role)) == NULL ||
+	    (r->role[0] != '\0' && !kgw_role_name_valid(r->role)) ||
+	    r->expires < 0 || r->last_login < 0 ||
+	    memchr(r->last_from, '\0', sizeof(r->last_from)) == NULL)
 		abort();
 	if (r->totp_sealed_len > 0 && ((r->totp_digits != 6 &&
 	    r->totp_digits != 8) || kgw_totp_alg_name(r->totp_alg) == NULL))
@@ -242,7 +249,7 @@ same(sqlite3_stmt *st, int i)
 /*
  * The row as it stands deserves a pass for alice's right answers at now:
  * hers as enrolled where it counts, enabled, not locked, not past the
- * step, in the host's zone.
+ * step, in the host's zone, of no role and not past an expiry.
  */
 static bool
 deserves(time_t now)
@@ -264,7 +271,9 @@ deserves(time_t now)
 	    sqlite3_column_int64(st, C_DISABLED) == 0 &&
 	    (locked == 0 || locked <= (int64_t)now) &&
 	    sqlite3_column_int64(st, C_LAST) < (int64_t)now / KGW_TOTP_STEP &&
-	    zones != NULL && kgw_zone_list_has((const char *)zones, FUZZ_ZONE);
+	    zones != NULL && kgw_zone_list_has((const char *)zones, FUZZ_ZONE) &&
+	    same(st, C_ROLE) && (sqlite3_column_int64(st, C_EXPIRES) == 0 ||
+	    sqlite3_column_int64(st, C_EXPIRES) > (int64_t)now);
 	(void)sqlite3_finalize(st);
 	return ok;
 }
@@ -279,11 +288,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool fair;
 	int r;
 
-	if (size < 2)
+	if (size < 3)
 		return 0;
-	mask = (unsigned)data[0] | (unsigned)data[1] << 8;
-	data += 2;
-	size -= 2;
+	mask = (unsigned)data[0] | (unsigned)data[1] << 8 |
+	    (unsigned)data[2] << 16;
+	data += 3;
+	size -= 3;
 	if (!write_row(mask, &data, &size))
 		goto out;
 	if (mask & F_FIDO2)
@@ -298,7 +308,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    FUZZ_PASSWORD, right, now);
 	(void)fault_alloc_disarm();
 	if (getenv("FUZZ_TRACE") != NULL)	/* README: reproducing */
-		fprintf(stderr, "fuzz_store_rows: mask=0x%04x fair=%d verdict "
+		fprintf(stderr, "fuzz_store_rows: mask=0x%06x fair=%d verdict "
 		    "%s\n", mask, fair, kgw_reason(r));
 	if (r == KGW_OK && !fair)
 		abort();	/* a malformed or unfit row let alice in */

@@ -23,9 +23,12 @@ struct parse_ctx {
 	unsigned line;
 	int zone;			/* the section being read, or -1 */
 	unsigned zone_seen[KGW_ZONES_MAX];	/* keys set in each section */
+	int role;			/* the [role] section being read, or -1 */
+	unsigned role_seen[KGW_ROLES_MAX];
 };
 
 #define ZONE_HEADER "[zone "
+#define ROLE_HEADER "[role "
 
 typedef int (*setter_fn)(const struct parse_ctx *, const char *,
     struct kgw_conf *);
@@ -187,6 +190,25 @@ set_fail_delay(const struct parse_ctx *p, const char *v, struct kgw_conf *c)
 	return set_uint(p, v, 0, 10000, &c->fail_delay);
 }
 
+static int
+set_pw_min_length(const struct parse_ctx *p, const char *v,
+    struct kgw_conf *c)
+{
+	return set_uint(p, v, KGW_PASSWORD_MIN_LENGTH_MIN,
+	    KGW_PASSWORD_MIN_LENGTH_MAX, &c->password_min_length);
+}
+
+static int
+set_pw_blocklist(const struct parse_ctx *p, const char *v,
+    struct kgw_conf *c)
+{
+	/* Its line must fit when kgw_conf_format writes it back. */
+	if (strlen(v) > KGW_CONF_LINE_MAX - sizeof("password_blocklist = ") +
+	    1)
+		return bad(p, "path too long");
+	return set_path(p, v, c->password_blocklist);
+}
+
 static const struct {
 	const char *key;
 	setter_fn set;
@@ -206,6 +228,8 @@ static const struct {
 	{ "rp_id", set_rp_id },
 	{ "fido2_touch_timeout", set_touch_timeout },
 	{ "fido2_insert_timeout", set_insert_timeout },
+	{ "password_min_length", set_pw_min_length },
+	{ "password_blocklist", set_pw_blocklist },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -226,6 +250,7 @@ kgw_conf_defaults(struct kgw_conf *c)
 	(void)kgw_strcopy(c->rp_id, sizeof(c->rp_id), KGW_RP_ID_DEFAULT);
 	c->fido2_touch_timeout = 15;
 	c->fido2_insert_timeout = 10;
+	c->password_min_length = 12;
 	c->zones.host_zone = KGW_ZONE_NONE;	/* zeroed above: no zones */
 }
 
@@ -249,23 +274,29 @@ is_key_char(char c)
 }
 
 /*
- * The zone name of a section header "[zone NAME]" in line (trimmed), or
- * NULL when line is no header. A malformed header is an error, not a key.
+ * A section header "[zone NAME]" or "[role NAME]" in line (trimmed):
+ * *name is NULL when line is no header, *role tells which kind. A
+ * malformed header is an error, not a key.
  */
 static int
-section_name(const struct parse_ctx *p, char *line, char **name)
+section_name(const struct parse_ctx *p, char *line, char **name, bool *role)
 {
 	size_t n = strlen(line);
 
 	*name = NULL;
+	*role = false;
 	if (line[0] != '[')
 		return KGW_OK;
-	if (strncmp(line, ZONE_HEADER, strlen(ZONE_HEADER)) != 0 ||
-	    line[n - 1] != ']')
+	if (strncmp(line, ROLE_HEADER, strlen(ROLE_HEADER)) == 0)
+		*role = true;
+	else if (strncmp(line, ZONE_HEADER, strlen(ZONE_HEADER)) != 0)
 		return bad(p, "malformed section header (expected [zone NAME] "
-		    "alone on its line)");
+		    "or [role NAME] alone on its line)");
+	if (line[n - 1] != ']')
+		return bad(p, "malformed section header (expected [zone NAME] "
+		    "or [role NAME] alone on its line)");
 	line[n - 1] = '\0';
-	*name = line + strlen(ZONE_HEADER);
+	*name = line + strlen(ZONE_HEADER);	/* both headers are as long */
 	return KGW_OK;
 }
 
@@ -304,13 +335,15 @@ static int
 collect_zone(struct parse_ctx *p, char *line, bool *seen, struct kgw_conf *c)
 {
 	char *key, *val, *name, why[160];
+	bool role;
 	int r;
 
 	(void)seen;
 	if ((r = split_line(p, line, &key, &val)) != KGW_OK || val != NULL ||
-	    (r = section_name(p, key, &name)) != KGW_OK || name == NULL)
+	    (r = section_name(p, key, &name, &role)) != KGW_OK || name == NULL)
 		return r;
-	if (kgw_zone_conf_add(&c->zones, name, why, sizeof(why)) != KGW_OK)
+	if ((role ? kgw_role_conf_add(&c->roles, name, why, sizeof(why)) :
+	    kgw_zone_conf_add(&c->zones, name, why, sizeof(why))) != KGW_OK)
 		return bad(p, why);
 	return KGW_OK;
 }
@@ -332,22 +365,39 @@ set_global(const struct parse_ctx *p, const char *key, const char *val,
 	return bad(p, "unknown key");
 }
 
+static int
+role_line(struct parse_ctx *p, const char *key, char *val, struct kgw_conf *c)
+{
+	unsigned role = (unsigned)p->role;
+	char why[160];
+
+	if (kgw_role_conf_set(c, role, key, val, &p->role_seen[role], why,
+	    sizeof(why)) != KGW_OK)
+		return bad(p, why);
+	return KGW_OK;
+}
+
 /* Second pass: every key, in the section it belongs to. */
 static int
 parse_line(struct parse_ctx *p, char *line, bool *seen, struct kgw_conf *c)
 {
 	char *key, *val, *name, why[160];
 	unsigned zone;
+	bool role;
 	int r;
 
 	if ((r = split_line(p, line, &key, &val)) != KGW_OK)
 		return r;
 	if (val == NULL) {
-		if ((r = section_name(p, key, &name)) == KGW_OK &&
-		    name != NULL)
-			p->zone = kgw_zone_find(&c->zones, name);
+		if ((r = section_name(p, key, &name, &role)) == KGW_OK &&
+		    name != NULL) {
+			p->zone = role ? -1 : kgw_zone_find(&c->zones, name);
+			p->role = role ? kgw_role_find(&c->roles, name) : -1;
+		}
 		return r;
 	}
+	if (p->role >= 0)
+		return role_line(p, key, val, c);
 	if (p->zone < 0)
 		return set_global(p, key, val, seen, c);
 	zone = (unsigned)p->zone;
@@ -369,6 +419,7 @@ each_line(struct parse_ctx *p, const char *text, size_t len, line_fn fn,
 
 	p->line = 0;
 	p->zone = -1;
+	p->role = -1;
 	while (off < len) {
 		const char *nl = memchr(text + off, '\n', len - off);
 		size_t n = (nl != NULL ? (size_t)(nl - text) : len) - off;
@@ -433,7 +484,8 @@ kgw_conf_load(const struct kgw_log *log, const char *path,
 int
 kgw_conf_format(const struct kgw_conf *c, char *out, size_t outlen)
 {
-	int n;
+	size_t len;
+	int n, r;
 
 	/* What the parser would refuse is not written. */
 	if (strlen(c->store) > KGW_CONF_PATH_LEN_MAX ||
@@ -453,12 +505,22 @@ kgw_conf_format(const struct kgw_conf *c, char *out, size_t outlen)
 	    "fail_delay = %u\n"
 	    "rp_id = %s\n"
 	    "fido2_touch_timeout = %u\n"
-	    "fido2_insert_timeout = %u\n",
+	    "fido2_insert_timeout = %u\n"
+	    "password_min_length = %u\n"
+	    "%s%s%s",
 	    c->store, c->key, c->issuer, kgw_totp_alg_name(c->totp_algorithm),
 	    c->totp_digits, c->totp_window, c->lockout_attempts,
 	    c->lockout_time, c->busy_timeout, c->fail_delay, c->rp_id,
-	    c->fido2_touch_timeout, c->fido2_insert_timeout);
+	    c->fido2_touch_timeout, c->fido2_insert_timeout,
+	    c->password_min_length,
+	    c->password_blocklist[0] != '\0' ? "password_blocklist = " : "",
+	    c->password_blocklist, c->password_blocklist[0] != '\0' ? "\n" :
+	    "");
 	if (n < 0 || (size_t)n >= outlen)
 		return KGW_ERR_INVALID;
-	return kgw_zone_conf_format(&c->zones, out + n, outlen - (size_t)n);
+	if ((r = kgw_zone_conf_format(&c->zones, out + n,
+	    outlen - (size_t)n)) != KGW_OK)
+		return r;
+	len = strlen(out);
+	return kgw_role_conf_format(&c->roles, out + len, outlen - len);
 }

@@ -43,6 +43,9 @@ static const struct rc_name rc_names[] = {
 	{ KGW_ERR_CLONE, "key_clone", N_("security key counter did not increase "
 	    "(possible clone)") },
 	{ KGW_ERR_STALE, "changed", N_("credentials changed during the login") },
+	{ KGW_ERR_EXPIRED, "expired", N_("account expired") },
+	{ KGW_ERR_WEAK, "weak_password", N_("password refused by the password "
+	    "rules") },
 };
 
 static const struct rc_name *

@@ -6,6 +6,7 @@
 
 #include "kgw_fido2.h"
 #include "kgw_log.h"
+#include "kgw_role.h"
 #include "kgw_totp.h"
 #include "kgw_zone.h"
 
@@ -22,6 +23,9 @@
  * file kgw_conf_format writes would not read back (found by fuzz_conf).
  */
 #define KGW_CONF_PATH_LEN_MAX (KGW_CONF_LINE_MAX - sizeof("store = ") + 1)
+/* NIST SP 800-63B: at least 8 characters; 64 must always be accepted. */
+#define KGW_PASSWORD_MIN_LENGTH_MIN 8
+#define KGW_PASSWORD_MIN_LENGTH_MAX 64
 
 struct kgw_conf {
 	char store[KGW_PATH_MAX];	/* SQLite database, absolute */
@@ -38,6 +42,9 @@ struct kgw_conf {
 	unsigned fido2_touch_timeout;	/* seconds to wait for a touch */
 	unsigned fido2_insert_timeout;	/* seconds to wait for a key */
 	struct kgw_zones zones;		/* [zone NAME] sections, host_zone */
+	unsigned password_min_length;	/* characters of a new password */
+	char password_blocklist[KGW_PATH_MAX];	/* "" or a file of them */
+	struct kgw_roles roles;		/* [role NAME] sections */
 };
 
 void kgw_conf_defaults(struct kgw_conf *conf);

@@ -32,6 +32,9 @@ enum kgw_rc {
 	KGW_ERR_ATTESTATION = -26, /* a new credential's attestation is bad */
 	KGW_ERR_CLONE = -27,	/* counter not increasing: a possible clone */
 	KGW_ERR_STALE = -28,	/* credentials changed while a login ran */
+	/* The account lifecycle numbers from -40 (stable, like the rest). */
+	KGW_ERR_EXPIRED = -40,	/* the account is past its expiry date */
+	KGW_ERR_WEAK = -41,	/* a new password breaks the password rules */
 };
 
 /* A short English description of rc, for operators and logs. */

@@ -26,6 +26,7 @@ int kgw_lang_parse(const char *name, enum kgw_lang *out);
  * KGW_LANG_LOCALE); msgid itself when there is none, or when the locale
  * the language needs is not installed on this host.
  */
-const char *kgw_text(enum kgw_lang lang, const char *msgid);
+const char *kgw_text(enum kgw_lang lang, const char *msgid)
+    __attribute__((format_arg(2)));
 
 #endif

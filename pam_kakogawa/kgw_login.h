@@ -11,6 +11,7 @@
 
 #include "kgw_conf.h"
 #include "kgw_crypto.h"
+#include "kgw_i18n.h"
 #include "kgw_log.h"
 #include "kgw_store.h"
 #include "kgw_zone.h"
@@ -32,6 +33,7 @@ struct kgw_login {
 	struct kgw_fido2_rec fido2_key;	/* the key that signed */
 	int64_t fido2_count;	/* and its signature counter */
 	struct kgw_zone_site site;	/* set by kgw_login_site */
+	struct kgw_policy policy;	/* the global keys under the role */
 	unsigned presented;	/* KGW_HAVE_* of the factors checked */
 	const char *reason;	/* log token of the verdict, set by finish */
 	const char *rule;	/* log token of the zone rule that decided */
@@ -60,8 +62,14 @@ int kgw_login_begin(struct kgw_login *l, const struct kgw_log *log,
  */
 int kgw_login_site(struct kgw_login *l, const char *rhost, const char *tty);
 
-/* The factors (KGW_NEED_*) the host's zone asks for, after kgw_login_site. */
+/*
+ * The factors (KGW_NEED_*) the login must present, after kgw_login_site:
+ * the host zone's, and those the person's role adds.
+ */
 unsigned kgw_login_needs(const struct kgw_login *l);
+
+/* The password is temporary: the person must change it (account phase). */
+bool kgw_login_password_expired(const struct kgw_login *l);
 
 /* The second-factor steps after the password (kgw_login_steps). */
 enum kgw_login_step {
@@ -118,6 +126,27 @@ int kgw_login_finish(struct kgw_login *l, bool need_password, time_t now);
 void kgw_login_abandon(struct kgw_login *l, bool password_tried, time_t now);
 
 /*
+ * Counts one failure of a known user (a wrong password, code or key) with
+ * the record of the refusal (phase, l->reason) in the same transaction.
+ */
+void kgw_login_count_failure(struct kgw_login *l, const char *phase,
+    time_t now);
+
+/*
+ * A person's own password change (login_password.c, for pam_sm_chauthtok).
+ * old_ok checks the current password: KGW_OK, or KGW_ERR_DENIED with the
+ * failure counted (a guess like any other). change judges the new one by
+ * the password rules (why: the reason, for the person, in lang) and
+ * stores it with its audit record (operator: who changed it), clearing
+ * the temporary mark. KGW_OK, KGW_ERR_WEAK, or why the store refused.
+ */
+int kgw_login_password_old_ok(struct kgw_login *l, const char *old,
+    time_t now);
+int kgw_login_password_change(struct kgw_login *l, const char *old,
+    const char *password, const char *op, enum kgw_lang lang, char *why,
+    size_t whylen, time_t now);
+
+/*
  * The account phase, after kgw_login_site: KGW_OK, or why the known user
  * may not log in now (disabled, locked, not authorised for this zone, or
  * without a second factor the zone requires). It runs for logins that did
@@ -138,6 +167,11 @@ int kgw_login_account(struct kgw_login *l, time_t now);
 void kgw_login_service(struct kgw_login *l, const char *service);
 int kgw_login_record(struct kgw_login *l, const char *phase, int rc,
     time_t now);
+/*
+ * An allowed account phase that no auth of ours preceded (an SSH public
+ * key): its record, and the person's last login noted with it.
+ */
+int kgw_login_account_accept(struct kgw_login *l, time_t now);
 /* The record of this login's decision, as it stands. */
 void kgw_login_audit_fill(const struct kgw_login *l, const char *phase,
     int rc, time_t now, struct kgw_audit_rec *a);

@@ -44,6 +44,12 @@ struct kgw_user_rec {
 	unsigned fido2_count;		/* security keys enrolled, not flagged */
 	int64_t created;
 	int64_t updated;
+	char role[KGW_ROLE_NAME_MAX + 1];	/* "": staff, the default */
+	int64_t expires;		/* 0: never; else no login from then on */
+	bool pw_temporary;		/* set by the helpdesk: change it first */
+	int64_t last_login;		/* the last allowed login; 0: none yet */
+	char last_from[KGW_AUDIT_FIELD_MAX + 1];  /* its rhost, or its tty */
+	unsigned fails_since;		/* failures counted since that login */
 };
 
 /*
@@ -134,10 +140,12 @@ bool kgw_user_locked(const struct kgw_user_rec *rec, int64_t now);
  * Login state, each change atomic (two logins racing: one wins).
  * totp_accept is a login's final commit. It records step as used and
  * clears the failures only if, at that instant, step is greater than the
- * stored one, the user is enabled and not locked at now, and the sealed
+ * stored one, the user is enabled, not expired and not locked at now
+ * (KGW_ERR_EXPIRED past expires), and the sealed
  * secret, the zones and the password hash are still the ones seen (the
  * record read when the login began): a lock, disable, revoke, re-enrolment,
- * zone change or password reset made by a concurrent session wins.
+ * zone change or password reset made by a concurrent session wins. The
+ * commit also notes the login (kgw_store_account_accept's last login).
  * Otherwise KGW_ERR_REPLAY, KGW_ERR_LOCKED, KGW_ERR_DISABLED,
  * KGW_ERR_NO_FACTOR (secret changed), KGW_ERR_ZONE (zones changed),
  * KGW_ERR_STALE (password changed) or KGW_ERR_NOT_FOUND.
@@ -162,6 +170,33 @@ int kgw_store_set_zones(struct kgw_store *s, const char *name,
     const char *zones, const char *operator_name);
 int kgw_store_set_password(struct kgw_store *s, const char *name,
     const char *hash, const char *operator_name);
+/* The same, marked temporary: the person must change it at their login. */
+int kgw_store_set_temporary(struct kgw_store *s, const char *name,
+    const char *hash, const char *operator_name);
+/* role: a [role] of the configuration, or "" for staff (the default). */
+int kgw_store_set_role(struct kgw_store *s, const char *name,
+    const char *role, const char *operator_name);
+/* expires: a Unix time from which every login is refused, 0 for never. */
+int kgw_store_set_expires(struct kgw_store *s, const char *name,
+    int64_t expires, const char *operator_name);
+
+/*
+ * A person's own password change (pam_sm_chauthtok), one transaction: the
+ * new hash, the temporary mark cleared, the change row and the audit
+ * record (its operator: who changed it). Only while the stored hash is
+ * still seen's: KGW_ERR_STALE when someone changed it meanwhile.
+ */
+int kgw_store_password_change(struct kgw_store *s,
+    const struct kgw_user_rec *seen, const char *hash,
+    const struct kgw_audit_rec *audit);
+/*
+ * An allowed account phase that no auth of ours preceded (an SSH public
+ * key): the person's last login (now, from) with its audit record, one
+ * transaction. The login commits of totp_accept and fido2_accept note it
+ * too, from their record's rhost (or tty).
+ */
+int kgw_store_account_accept(struct kgw_store *s, const char *name,
+    int64_t now, const struct kgw_audit_rec *audit);
 int kgw_store_set_totp(struct kgw_store *s, const char *name,
     const unsigned char *sealed, size_t sealed_len, enum kgw_totp_alg alg,
     unsigned digits, const char *operator_name);

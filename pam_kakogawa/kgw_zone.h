@@ -133,6 +133,10 @@ int kgw_zone_site(const struct kgw_zones *z, int host, const char *rhost,
  */
 int kgw_zone_person(const struct kgw_zones *z, const struct kgw_zone_site *site,
     const char *person_zones, unsigned have, const char **rule);
+/* The same, for the factors need (KGW_NEED_*: a role adds to the zone's). */
+int kgw_zone_person_need(const struct kgw_zones *z,
+    const struct kgw_zone_site *site, const char *person_zones,
+    unsigned have, unsigned need, const char **rule);
 
 /*
  * Reading the [zone NAME] sections (zone_conf.c, called by conf.c). Each
@@ -147,6 +151,12 @@ int kgw_zone_conf_add(struct kgw_zones *z, const char *name, char *why,
 int kgw_zone_conf_set(struct kgw_zones *z, unsigned zone, const char *key,
     char *value, unsigned *seen, char *why, size_t whylen);
 int kgw_zone_conf_host(struct kgw_zones *z, const char *name, char *why,
+    size_t whylen);
+/*
+ * The factor names of a list (password, totp, fido2, token) as a
+ * KGW_NEED_* mask, 0 for none; an unknown name is KGW_ERR_CONFIG.
+ */
+int kgw_zone_factors_parse(char *value, unsigned *mask, char *why,
     size_t whylen);
 /* Sets console_displays from "yes" or "no". */
 int kgw_zone_conf_displays(struct kgw_zones *z, const char *value, char *why,

@@ -18,6 +18,29 @@
 #include "kgw_login.h"
 #include "kgw_str.h"
 
+/*
+ * Why a known person cannot log in now, or KGW_OK; their role's policy is
+ * set either way. A role the configuration does not define refuses them.
+ */
+static int
+user_state(struct kgw_login *l, time_t now)
+{
+	if (kgw_role_policy(&l->conf, l->rec.role, &l->policy) != KGW_OK) {
+		kgw_log_err(l->log, "user=%s has role %s, which the "
+		    "configuration does not define: denying", l->user,
+		    l->rec.role);
+		(void)kgw_role_policy(&l->conf, NULL, &l->policy);
+		return KGW_ERR_CONFIG;
+	}
+	if (l->rec.disabled)
+		return KGW_ERR_DISABLED;
+	if (l->rec.expires != 0 && (int64_t)now >= l->rec.expires)
+		return KGW_ERR_EXPIRED;
+	if (kgw_user_locked(&l->rec, (int64_t)now))
+		return KGW_ERR_LOCKED;
+	return KGW_OK;
+}
+
 int
 kgw_login_begin(struct kgw_login *l, const struct kgw_log *log,
     const char *config_path, const char *user, time_t now)
@@ -37,6 +60,7 @@ kgw_login_begin(struct kgw_login *l, const struct kgw_log *log,
 	l->site.source = KGW_ZONE_NONE;
 	if ((r = kgw_conf_load(log, config_path, &l->conf)) != KGW_OK)
 		return r;
+	(void)kgw_role_policy(&l->conf, NULL, &l->policy);	/* staff's */
 	if ((r = kgw_totp_init()) != KGW_OK)
 		return r;
 	l->totp_inited = true;
@@ -59,12 +83,7 @@ kgw_login_begin(struct kgw_login *l, const struct kgw_log *log,
 		return KGW_OK;
 	if (r != KGW_OK)
 		return r;
-	if (l->rec.disabled)
-		l->user_rc = KGW_ERR_DISABLED;
-	else if (kgw_user_locked(&l->rec, (int64_t)now))
-		l->user_rc = KGW_ERR_LOCKED;
-	else
-		l->user_rc = KGW_OK;
+	l->user_rc = user_state(l, now);
 	return KGW_OK;
 }
 
@@ -91,14 +110,26 @@ kgw_login_site(struct kgw_login *l, const char *rhost, const char *tty)
 unsigned
 kgw_login_needs(const struct kgw_login *l)
 {
-	return kgw_zone_needs(&l->conf.zones, &l->site);
+	unsigned need = kgw_zone_needs(&l->conf.zones, &l->site);
+
+	if (need == 0)
+		return 0;	/* no zone: refused before any question */
+	return need | (l->site.source == KGW_SOURCE_CONSOLE ?
+	    l->policy.factors : l->policy.remote_factors);
+}
+
+bool
+kgw_login_password_expired(const struct kgw_login *l)
+{
+	return kgw_login_has_record(l) && l->rec.pw_temporary &&
+	    l->rec.pwhash[0] != '\0';
 }
 
 bool
 kgw_login_has_record(const struct kgw_login *l)
 {
 	return l->user_rc == KGW_OK || l->user_rc == KGW_ERR_DISABLED ||
-	    l->user_rc == KGW_ERR_LOCKED;
+	    l->user_rc == KGW_ERR_LOCKED || l->user_rc == KGW_ERR_EXPIRED;
 }
 
 void
@@ -171,25 +202,25 @@ out:
  * Counts one failure of a known user, with the record of the refusal (l's
  * reason) in the same transaction; the lock it may cause is logged.
  */
-static void
-count_failure(struct kgw_login *l, time_t now)
+void
+kgw_login_count_failure(struct kgw_login *l, const char *phase, time_t now)
 {
 	struct kgw_audit_rec a;
 	unsigned count = 0;
 	bool locked = false;
 	int r;
 
-	kgw_login_audit_fill(l, "auth", KGW_ERR_DENIED, now, &a);
+	kgw_login_audit_fill(l, phase, KGW_ERR_DENIED, now, &a);
 	r = kgw_store_fail_record(l->store, l->user, (int64_t)now,
-	    l->conf.lockout_attempts, l->conf.lockout_time, &count, &locked,
-	    &a);
+	    l->policy.lockout_attempts, l->policy.lockout_time, &count,
+	    &locked, &a);
 	l->recorded = r == KGW_OK;
 	if (r != KGW_OK) {
 		kgw_log_err(l->log, "user=%s cannot record failure: %s",
 		    l->user, kgw_strerror(r));
 		return;
 	}
-	if (locked && count == l->conf.lockout_attempts)
+	if (locked && count == l->policy.lockout_attempts)
 		kgw_log_warn(l->log, "user=%s locked after %u failures",
 		    l->user, count);
 }
@@ -253,8 +284,8 @@ judge_person(struct kgw_login *l)
 	const char *rule = "-";
 	int r;
 
-	r = kgw_zone_person(&l->conf.zones, &l->site, l->rec.zones,
-	    enrolled(l), &rule);
+	r = kgw_zone_person_need(&l->conf.zones, &l->site, l->rec.zones,
+	    enrolled(l), kgw_login_needs(l), &rule);
 	if (r == KGW_ERR_NO_FACTOR)
 		l->reason = rule;
 	else if (r != KGW_OK)
@@ -348,7 +379,7 @@ kgw_login_finish(struct kgw_login *l, bool need_password, time_t now)
 	if (l->user_rc == KGW_OK && (r == KGW_ERR_DENIED ||
 	    r == KGW_ERR_INVALID || r == KGW_ERR_REPLAY ||
 	    r == KGW_ERR_CLONE))
-		count_failure(l, now);
+		kgw_login_count_failure(l, "auth", now);
 	return r;
 }
 
@@ -360,9 +391,9 @@ kgw_login_abandon(struct kgw_login *l, bool password_tried, time_t now)
 	l->reason = kgw_reason(KGW_ERR_CONV);
 	/* As in finish: a person the zone refuses was not guessing. */
 	if (l->store != NULL && password_tried && l->user_rc == KGW_OK &&
-	    kgw_zone_person(&l->conf.zones, &l->site, l->rec.zones,
-	    enrolled(l), &rule) == KGW_OK)
-		count_failure(l, now);
+	    kgw_zone_person_need(&l->conf.zones, &l->site, l->rec.zones,
+	    enrolled(l), kgw_login_needs(l), &rule) == KGW_OK)
+		kgw_login_count_failure(l, "auth", now);
 }
 
 int

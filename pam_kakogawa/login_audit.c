@@ -102,3 +102,22 @@ kgw_login_record(struct kgw_login *l, const char *phase, int rc, time_t now)
 	l->recorded = r == KGW_OK;
 	return r;
 }
+
+int
+kgw_login_account_accept(struct kgw_login *l, time_t now)
+{
+	struct kgw_audit_rec a;
+	int r;
+
+	if (l->recorded)
+		return KGW_OK;
+	if (l->store == NULL || !l->key_loaded)
+		return KGW_ERR_STORE;
+	kgw_login_audit_fill(l, "account", KGW_OK, now, &a);
+	if ((r = kgw_store_account_accept(l->store, l->user, (int64_t)now,
+	    &a)) != KGW_OK)
+		kgw_log_err(l->log, "user=%s cannot record the login: %s",
+		    l->user, kgw_strerror(r));
+	l->recorded = r == KGW_OK;
+	return r;
+}

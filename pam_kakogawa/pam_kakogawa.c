@@ -21,6 +21,7 @@
 #include "kgw_i18n.h"
 #include "kgw_login.h"
 #include "kgw_str.h"
+#include "pam_glue.h"
 
 /* Translated through po/ (kgw_text): English is the msgid. */
 #define PROMPT_PASSWORD N_("Password: ")
@@ -31,18 +32,13 @@
 /* Short and generic: the log says which rule refused. */
 #define MSG_ZONE_SITE N_("Login from this location is not permitted.")
 #define MSG_ZONE_ACCOUNT N_("Login to this host is not permitted.")
+#define MSG_MUST_CHANGE N_("You must change your password now: the helpdesk " \
+	"set a temporary one.")
 #define ITEM_LOG_MAX 64
 /* pam_set_data name: auth recorded an allow in this transaction. */
 #define AUTH_RECORDED "pam_kakogawa_auth_recorded"
-
-struct options {
-	const char *config;
-	bool debug;
-	bool use_first_pass;	/* take the earlier module's password, never ask */
-	bool try_first_pass;	/* take it when there is one, else ask */
-	bool second_factor_only; /* an earlier module checked the password */
-	enum kgw_lang language;	/* language=: messages in it, whatever the locale */
-};
+/* pam_set_data name: our auth ran in this transaction, allowed or not. */
+#define AUTH_RAN "pam_kakogawa_auth_ran"
 
 /* The handle and the options, for the callbacks of the key step. */
 struct conv {
@@ -50,8 +46,8 @@ struct conv {
 	const struct options *o;
 };
 
-static int
-parse_options(pam_handle_t *pamh, int argc, const char **argv,
+int
+pamk_parse_options(pam_handle_t *pamh, int argc, const char **argv,
     struct options *o)
 {
 	int i;
@@ -70,6 +66,8 @@ parse_options(pam_handle_t *pamh, int argc, const char **argv,
 			o->use_first_pass = true;
 		else if (strcmp(a, "try_first_pass") == 0)
 			o->try_first_pass = true;
+		else if (strcmp(a, "use_authtok") == 0)
+			o->use_authtok = true;
 		else if (strcmp(a, "second_factor_only") == 0)
 			o->second_factor_only = true;
 		else if (strncmp(a, "language=", 9) == 0 &&
@@ -116,8 +114,8 @@ item_for_log(pam_handle_t *pamh, int type, char out[ITEM_LOG_MAX])
 		(void)kgw_strcopy(out, ITEM_LOG_MAX, "-");
 }
 
-static void
-log_decision(pam_handle_t *pamh, const char *phase, const char *user,
+void
+pamk_log_decision(pam_handle_t *pamh, const char *phase, const char *user,
     const char *factors, int rc, struct kgw_login *l)
 {
 	char service[ITEM_LOG_MAX], rhost[ITEM_LOG_MAX], tty[ITEM_LOG_MAX];
@@ -137,8 +135,8 @@ log_decision(pam_handle_t *pamh, const char *phase, const char *user,
 	    rc == KGW_OK ? "allow" : "deny", l->reason, l->anchor);
 }
 
-static void
-login_service(pam_handle_t *pamh, struct kgw_login *l)
+void
+pamk_login_service(pam_handle_t *pamh, struct kgw_login *l)
 {
 	const void *service = NULL;
 
@@ -148,8 +146,8 @@ login_service(pam_handle_t *pamh, struct kgw_login *l)
 }
 
 /* PAM_RHOST and PAM_TTY, as the zone check reads them. */
-static int
-login_site(pam_handle_t *pamh, struct kgw_login *l)
+int
+pamk_login_site(pam_handle_t *pamh, struct kgw_login *l)
 {
 	const void *rhost = NULL, *tty = NULL;
 
@@ -160,8 +158,8 @@ login_site(pam_handle_t *pamh, struct kgw_login *l)
 	return kgw_login_site(l, rhost, tty);
 }
 
-static void
-discard(char **secret)
+void
+pamk_discard(char **secret)
 {
 	if (*secret != NULL) {
 		explicit_bzero(*secret, strlen(*secret));
@@ -171,14 +169,14 @@ discard(char **secret)
 }
 
 /* Asks one hidden question; *answer is the caller's to wipe and free. */
-static int
-ask(pam_handle_t *pamh, const struct options *o, const char *prompt,
+int
+pamk_ask(pam_handle_t *pamh, const struct options *o, const char *prompt,
     char **answer)
 {
 	*answer = NULL;
 	if (pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, answer, "%s",
 	    kgw_text(o->language, prompt)) != PAM_SUCCESS || *answer == NULL) {
-		discard(answer);
+		pamk_discard(answer);
 		return KGW_ERR_CONV;
 	}
 	return KGW_OK;
@@ -204,12 +202,12 @@ check_password(pam_handle_t *pamh, const struct options *o,
 			return KGW_OK;
 		}
 	}
-	if ((r = ask(pamh, o, PROMPT_PASSWORD, &typed)) != KGW_OK)
+	if ((r = pamk_ask(pamh, o, PROMPT_PASSWORD, &typed)) != KGW_OK)
 		return r;
 	kgw_login_password(l, typed);
 	/* Later modules in the stack may use_first_pass it. */
 	(void)pam_set_item(pamh, PAM_AUTHTOK, typed);
-	discard(&typed);
+	pamk_discard(&typed);
 	return KGW_OK;
 }
 
@@ -239,11 +237,11 @@ key_pin(void *arg, char *pin, size_t pinlen)
 	char *typed = NULL;
 	int r;
 
-	if ((r = ask(c->pamh, c->o, PROMPT_PIN, &typed)) != KGW_OK)
+	if ((r = pamk_ask(c->pamh, c->o, PROMPT_PIN, &typed)) != KGW_OK)
 		return r;
 	r = kgw_strcopy(pin, pinlen, typed) == KGW_OK ? KGW_OK :
 	    KGW_ERR_INVALID;
-	discard(&typed);
+	pamk_discard(&typed);
 	return r;
 }
 
@@ -253,10 +251,10 @@ check_code(pam_handle_t *pamh, const struct options *o, struct kgw_login *l)
 	char *typed = NULL;
 	int r;
 
-	if ((r = ask(pamh, o, PROMPT_CODE, &typed)) != KGW_OK)
+	if ((r = pamk_ask(pamh, o, PROMPT_CODE, &typed)) != KGW_OK)
 		return r;
 	kgw_login_totp(l, typed, time(NULL));
-	discard(&typed);
+	pamk_discard(&typed);
 	return KGW_OK;
 }
 
@@ -297,10 +295,10 @@ authenticate(pam_handle_t *pamh, const struct options *o,
 		l->reason = kgw_reason(r);
 		return r;
 	}
-	login_service(pamh, l);
+	pamk_login_service(pamh, l);
 	if (l->conf.fail_delay > 0)
 		(void)pam_fail_delay(pamh, l->conf.fail_delay * 1000U);
-	if ((r = login_site(pamh, l)) != KGW_OK) {
+	if ((r = pamk_login_site(pamh, l)) != KGW_OK) {
 		(void)pam_error(pamh, "%s", kgw_text(o->language,
 		    MSG_ZONE_SITE));
 		return r;
@@ -322,8 +320,8 @@ conv_failed:
 }
 
 /* What both phases do first: options, the log sink, the user's name. */
-static int
-prepare(pam_handle_t *pamh, int argc, const char **argv, struct options *o,
+int
+pamk_prepare(pam_handle_t *pamh, int argc, const char **argv, struct options *o,
     struct kgw_log *log, struct kgw_login *l, const char **user)
 {
 	int r;
@@ -334,7 +332,7 @@ prepare(pam_handle_t *pamh, int argc, const char **argv, struct options *o,
 	l->rule = "-";
 	l->site.host = KGW_ZONE_NONE;
 	l->site.source = KGW_ZONE_NONE;
-	if ((r = parse_options(pamh, argc, argv, o)) != KGW_OK)
+	if ((r = pamk_parse_options(pamh, argc, argv, o)) != KGW_OK)
 		return r;
 	kgw_i18n_init();
 	/* Syslog stays English, for whoever reads and parses it. */
@@ -352,6 +350,17 @@ free_mark(pam_handle_t *pamh, void *data, int status)
 	(void)pamh;
 	(void)status;
 	free(data);
+}
+
+/* Tells this transaction's account phase that our auth ran (allowed or not). */
+static void
+mark_ran(pam_handle_t *pamh)
+{
+	char *mark = strdup(AUTH_RAN);
+
+	if (mark != NULL && pam_set_data(pamh, AUTH_RAN, mark, free_mark) !=
+	    PAM_SUCCESS)
+		free(mark);
 }
 
 /*
@@ -373,8 +382,8 @@ mark_recorded(pam_handle_t *pamh, const char *user)
  * (the configuration's zones, the person's keys), and the caller may be a
  * thread of a display manager.
  */
-static struct kgw_login *
-login_new(pam_handle_t *pamh)
+struct kgw_login *
+pamk_login_new(pam_handle_t *pamh)
 {
 	struct kgw_login *l = calloc(1, sizeof(*l));
 
@@ -383,8 +392,8 @@ login_new(pam_handle_t *pamh)
 	return l;
 }
 
-static void
-login_free(struct kgw_login *l)
+void
+pamk_login_free(struct kgw_login *l)
 {
 	kgw_login_end(l);
 	free(l);
@@ -402,19 +411,22 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	int r;
 
 	(void)flags;
-	if ((l = login_new(pamh)) == NULL)
+	if ((l = pamk_login_new(pamh)) == NULL)
 		return PAM_AUTH_ERR;
 	/* An allow of an earlier auth in this transaction is not this one. */
 	(void)pam_set_data(pamh, AUTH_RECORDED, NULL, NULL);
-	if ((r = prepare(pamh, argc, argv, &o, &log, l, &user)) == KGW_OK)
+	mark_ran(pamh);
+	if ((r = pamk_prepare(pamh, argc, argv, &o, &log, l, &user)) == KGW_OK)
 		r = authenticate(pamh, &o, &log, l, user);
 	/* Refusals that changed no state are recorded here. */
 	(void)kgw_login_record(l, "auth", r, time(NULL));
 	kgw_login_factors(l, factors, sizeof(factors));
-	log_decision(pamh, "auth", user, factors, r, l);
-	if (r == KGW_OK)
+	pamk_log_decision(pamh, "auth", user, factors, r, l);
+	if (r == KGW_OK) {
 		mark_recorded(pamh, user);
-	login_free(l);
+		pamk_last_login(pamh, &o, l);
+	}
+	pamk_login_free(l);
 	return r == KGW_OK ? PAM_SUCCESS : PAM_AUTH_ERR;
 }
 
@@ -441,26 +453,81 @@ account_pam_code(int rc)
 	}
 }
 
+/* This transaction's auth phase recorded an allow, for this user. */
+static bool
+auth_recorded(pam_handle_t *pamh, const struct kgw_login *l)
+{
+	const void *data = NULL;
+
+	return pam_get_data(pamh, AUTH_RECORDED, &data) == PAM_SUCCESS &&
+	    data != NULL && strcmp(data, l->user) == 0;
+}
+
+/*
+ * No auth of ours ran in this transaction: the account phase is the
+ * whole login (an SSH public key, or another module's auth).
+ */
+static bool
+account_only(pam_handle_t *pamh)
+{
+	const void *data = NULL;
+
+	return pam_get_data(pamh, AUTH_RAN, &data) != PAM_SUCCESS ||
+	    data == NULL;
+}
+
 /*
  * The account phase's decision in the trail, unless it only confirms the
  * allow this transaction's auth phase recorded (one record, one fsync a
- * login). An allow that cannot be recorded is refused.
+ * login). An allow no auth of ours preceded (an SSH public key) is the
+ * login: the person's last login is noted with its record. An allow that
+ * cannot be recorded is refused.
  */
 static int
-account_record(pam_handle_t *pamh, struct kgw_login *l, int rc)
+account_record(struct kgw_login *l, int rc, bool after_auth, bool alone,
+    bool change)
 {
-	const void *data = NULL;
 	int r;
 
-	if (rc == KGW_OK && pam_get_data(pamh, AUTH_RECORDED, &data) ==
-	    PAM_SUCCESS && data != NULL && strcmp(data, l->user) == 0)
+	if (rc == KGW_OK && after_auth && !change)
 		return rc;
-	r = kgw_login_record(l, "account", rc, time(NULL));
+	if (rc == KGW_OK && alone)
+		r = kgw_login_account_accept(l, time(NULL));
+	else
+		r = kgw_login_record(l, "account", rc, time(NULL));
 	if (rc == KGW_OK && r != KGW_OK) {
 		l->reason = kgw_reason(r);
 		return r;
 	}
 	return rc;
+}
+
+/*
+ * An allowed account: the role's session limit handed on, the decision
+ * recorded, the person told of their last login (unless our auth phase
+ * already did), and a temporary password sent to be changed.
+ */
+static int
+account_allow(pam_handle_t *pamh, const struct options *o,
+    struct kgw_login *l, bool *change)
+{
+	bool after_auth = auth_recorded(pamh, l), alone = account_only(pamh);
+	int r;
+
+	*change = kgw_login_password_expired(l);
+	if (*change)
+		l->reason = "password_change";
+	if ((r = pamk_session_env(pamh, l)) != KGW_OK)
+		l->reason = kgw_reason(r);
+	r = account_record(l, r, after_auth, alone, *change);
+	if (r != KGW_OK)
+		return r;
+	if (alone)
+		pamk_last_login(pamh, o, l);
+	if (*change)
+		(void)pam_error(pamh, "%s", kgw_text(o->language,
+		    MSG_MUST_CHANGE));
+	return KGW_OK;
 }
 
 PAM_EXTERN int
@@ -470,27 +537,33 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct options o;
 	struct kgw_log log;
 	const char *user;
+	bool change = false;
 	int r;
 
 	(void)flags;
-	if ((l = login_new(pamh)) == NULL)
+	if ((l = pamk_login_new(pamh)) == NULL)
 		return PAM_PERM_DENIED;
-	if ((r = prepare(pamh, argc, argv, &o, &log, l, &user)) != KGW_OK)
+	if ((r = pamk_prepare(pamh, argc, argv, &o, &log, l, &user)) != KGW_OK)
 		goto out;
 	if ((r = kgw_login_begin(l, &log, o.config, user,
 	    time(NULL))) != KGW_OK) {
 		l->reason = kgw_reason(r);
 		goto out;
 	}
-	login_service(pamh, l);
-	if ((r = login_site(pamh, l)) == KGW_OK)
+	pamk_login_service(pamh, l);
+	if ((r = pamk_login_site(pamh, l)) == KGW_OK)
 		r = kgw_login_account(l, time(NULL));
 	if (r == KGW_ERR_ZONE || r == KGW_ERR_NO_FACTOR)
 		(void)pam_error(pamh, "%s", kgw_text(o.language,
 		    MSG_ZONE_ACCOUNT));
-	r = account_record(pamh, l, r);
+	if (r == KGW_OK)
+		r = account_allow(pamh, &o, l, &change);
+	else
+		r = account_record(l, r, false, false, false);
 out:
-	log_decision(pamh, "account", user, "-", r, l);
-	login_free(l);
+	pamk_log_decision(pamh, "account", user, "-", r, l);
+	pamk_login_free(l);
+	if (r == KGW_OK && change)
+		return PAM_NEW_AUTHTOK_REQD;
 	return account_pam_code(r);
 }

@@ -242,7 +242,76 @@ kgw_store_set_password(struct kgw_store *s, const char *name,
 		return r;
 	if (hash == NULL || kgw_password_hash_valid(hash) != KGW_OK)
 		return KGW_ERR_INVALID;
-	return s->ops->set_password(s, name, hash, op);
+	return s->ops->set_password(s, name, hash, false, op);
+}
+
+int
+kgw_store_set_temporary(struct kgw_store *s, const char *name,
+    const char *hash, const char *op)
+{
+	int r;
+
+	if ((r = check_op(s, name, op)) != KGW_OK)
+		return r;
+	if (hash == NULL || kgw_password_hash_valid(hash) != KGW_OK)
+		return KGW_ERR_INVALID;
+	return s->ops->set_password(s, name, hash, true, op);
+}
+
+int
+kgw_store_set_role(struct kgw_store *s, const char *name, const char *role,
+    const char *op)
+{
+	int r;
+
+	if ((r = check_op(s, name, op)) != KGW_OK)
+		return r;
+	if (role == NULL || (role[0] != '\0' && !kgw_role_name_valid(role)))
+		return KGW_ERR_INVALID;
+	return s->ops->set_role(s, name, role, op);
+}
+
+int
+kgw_store_set_expires(struct kgw_store *s, const char *name, int64_t expires,
+    const char *op)
+{
+	int r;
+
+	if ((r = check_op(s, name, op)) != KGW_OK)
+		return r;
+	if (expires < 0)
+		return KGW_ERR_INVALID;
+	return s->ops->set_expires(s, name, expires, op);
+}
+
+int
+kgw_store_password_change(struct kgw_store *s,
+    const struct kgw_user_rec *seen, const char *hash,
+    const struct kgw_audit_rec *audit)
+{
+	int r;
+
+	if (seen == NULL || check_audit(s, audit) != KGW_OK)
+		return KGW_ERR_INTERNAL;
+	if ((r = check_name(s, seen->name)) != KGW_OK)
+		return r;
+	if (hash == NULL || kgw_password_hash_valid(hash) != KGW_OK)
+		return KGW_ERR_INVALID;
+	return s->ops->password_change(s, seen, hash, audit);
+}
+
+int
+kgw_store_account_accept(struct kgw_store *s, const char *name, int64_t now,
+    const struct kgw_audit_rec *audit)
+{
+	int r;
+
+	if ((r = check_audit(s, audit)) != KGW_OK ||
+	    (r = check_name(s, name)) != KGW_OK)
+		return r;
+	if (now < 0)
+		return KGW_ERR_INVALID;
+	return s->ops->account_accept(s, name, now, audit);
 }
 
 int

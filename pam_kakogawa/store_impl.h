@@ -25,7 +25,16 @@ struct kgw_store_ops {
 	int (*batch_begin)(struct kgw_store *s);
 	int (*batch_end)(struct kgw_store *s, bool commit);
 	int (*set_password)(struct kgw_store *s, const char *name,
-	    const char *hash, const char *op);
+	    const char *hash, bool temporary, const char *op);
+	int (*set_role)(struct kgw_store *s, const char *name,
+	    const char *role, const char *op);
+	int (*set_expires)(struct kgw_store *s, const char *name,
+	    int64_t expires, const char *op);
+	int (*password_change)(struct kgw_store *s,
+	    const struct kgw_user_rec *seen, const char *hash,
+	    const struct kgw_audit_rec *audit);
+	int (*account_accept)(struct kgw_store *s, const char *name,
+	    int64_t now, const struct kgw_audit_rec *audit);
 	int (*set_totp)(struct kgw_store *s, const char *name,
 	    const unsigned char *sealed, size_t sealed_len,
 	    enum kgw_totp_alg alg, unsigned digits, const char *op);

@@ -68,6 +68,8 @@ accept_refusal(struct kgw_store *s, const struct kgw_user_rec *seen,
 		goto out;
 	if (rec.disabled)
 		r = KGW_ERR_DISABLED;
+	else if (rec.expires != 0 && now >= rec.expires)
+		r = KGW_ERR_EXPIRED;
 	else if (kgw_user_locked(&rec, now))
 		r = KGW_ERR_LOCKED;
 	else if (totp && (rec.totp_sealed_len != seen->totp_sealed_len ||
@@ -88,7 +90,7 @@ out:
 /* What a login saw at its start, still true at its commit. */
 #define ACCEPT_WHERE " WHERE name = ?1 AND disabled = 0" \
 	" AND (locked_until = 0 OR locked_until <= ?3) AND zones = ?5" \
-	" AND coalesce(pwhash, '') = ?6"
+	" AND coalesce(pwhash, '') = ?6 AND (expires = 0 OR expires > ?3)"
 
 /*
  * One statement, so one implicit transaction: of two logins racing with the
@@ -98,7 +100,7 @@ out:
  */
 int
 kgw_sq_user_accept(struct sqlite_store *ss, const struct kgw_user_rec *seen,
-    int64_t step, int64_t now)
+    int64_t step, int64_t now, const struct kgw_audit_rec *audit)
 {
 	bool totp = step >= 0;
 	sqlite3_stmt *st = NULL;
@@ -123,6 +125,8 @@ kgw_sq_user_accept(struct sqlite_store *ss, const struct kgw_user_rec *seen,
 		goto fail;
 	if (sqlite3_changes(ss->db) != 1)
 		r = accept_refusal(&ss->base, seen, totp, now);
+	else
+		r = kgw_sq_login_note(ss, seen->name, now, audit);
 fail:
 	sqlite3_finalize(st);
 	return r;
@@ -140,7 +144,7 @@ sqlite_totp_accept(struct kgw_store *s, const struct kgw_user_rec *seen,
 		return KGW_ERR_INVALID;
 	if ((r = kgw_sq_begin(ss, "accept")) != KGW_OK)
 		return r;
-	if ((r = kgw_sq_user_accept(ss, seen, step, now)) == KGW_OK &&
+	if ((r = kgw_sq_user_accept(ss, seen, step, now, audit)) == KGW_OK &&
 	    (r = kgw_sq_audit_append(ss, audit)) == KGW_OK)
 		r = kgw_sq_db_exec(ss, "COMMIT", "accept");
 	kgw_sq_db_rollback(ss);
@@ -183,7 +187,8 @@ fail_count(struct sqlite_store *ss, const char *name, int64_t now,
 	if (lock_seconds != 0 && now <= INT64_MAX - lock_seconds)
 		*until = now + lock_seconds;
 	if ((r = kgw_sq_db_prepare_user(ss, "UPDATE users SET fail_count = "
-	    FAIL_NEXT ", locked_until = CASE WHEN locked_until > ?2"
+	    FAIL_NEXT ", fails_since = min(fails_since, 1000000) + 1,"
+	    " locked_until = CASE WHEN locked_until > ?2"
 	    " THEN locked_until WHEN " FAIL_NEXT " >= ?3 THEN ?4 ELSE 0 END"
 	    " WHERE name = ?1 RETURNING fail_count, locked_until",
 	    name, &st)) != KGW_OK ||
@@ -411,9 +416,10 @@ sqlite_batch_end(struct kgw_store *s, bool commit)
 	return r;
 }
 
+/* A temporary password is to be changed by its owner at their login. */
 static int
 sqlite_set_password(struct kgw_store *s, const char *name, const char *hash,
-    const char *op)
+    bool temporary, const char *op)
 {
 	struct sqlite_store *ss = to_sqlite(s);
 	struct kgw_sq_change c = {
@@ -422,9 +428,12 @@ sqlite_set_password(struct kgw_store *s, const char *name, const char *hash,
 	sqlite3_stmt *st = NULL;
 	int r;
 
+	c.detail = temporary ? "temporary=yes" : NULL;
 	if ((r = kgw_sq_change_stmt(ss, "UPDATE users SET pwhash = ?3,"
-	    " updated = ?2 WHERE name = ?1", &c, &st)) != KGW_OK ||
-	    (r = kgw_sq_bind_text(ss, st, 3, hash)) != KGW_OK)
+	    " pw_temporary = ?4, updated = ?2 WHERE name = ?1", &c, &st)) !=
+	    KGW_OK ||
+	    (r = kgw_sq_bind_text(ss, st, 3, hash)) != KGW_OK ||
+	    (r = kgw_sq_bind_int(ss, st, 4, temporary ? 1 : 0)) != KGW_OK)
 		goto fail;
 	r = kgw_sq_change_apply(ss, st, &c, KGW_ERR_NOT_FOUND);
 fail:
@@ -564,6 +573,10 @@ static const struct kgw_store_ops sqlite_ops = {
 	.batch_begin = sqlite_batch_begin,
 	.batch_end = sqlite_batch_end,
 	.set_password = sqlite_set_password,
+	.set_role = kgw_sq_set_role,
+	.set_expires = kgw_sq_set_expires,
+	.password_change = kgw_sq_password_change,
+	.account_accept = kgw_sq_account_accept,
 	.set_totp = sqlite_set_totp,
 	.revoke = sqlite_revoke,
 	.set_disabled = sqlite_set_disabled,

@@ -27,10 +27,13 @@ struct sqlite_store {
 #define USER_COLUMNS "name, disabled, pwhash, totp_secret, totp_alg," \
 	" totp_digits, totp_last_step, fail_count, locked_until, created, updated," \
 	" zones, (SELECT count(*) FROM fido2 WHERE fido2.user = users.name" \
-	" AND flagged = 0)"
+	" AND flagged = 0)," \
+	" role, expires, pw_temporary, last_login, last_from, fails_since"
 enum { COL_NAME, COL_DISABLED, COL_PWHASH, COL_SECRET, COL_ALG, COL_DIGITS,
 	COL_LAST_STEP, COL_FAILS, COL_LOCKED, COL_CREATED, COL_UPDATED,
-	COL_ZONES, COL_FIDO2 };
+	COL_ZONES, COL_FIDO2,
+	COL_ROLE, COL_EXPIRES, COL_PW_TEMP, COL_LAST_LOGIN, COL_LAST_FROM,
+	COL_FAILS_SINCE };
 
 /* The fido2 columns, in the order kgw_sq_row_fido2 reads them. */
 #define FIDO2_COLUMNS "label, cred_id, sealed, aaguid, sign_count, flagged," \
@@ -99,7 +102,8 @@ int kgw_sq_change_record(struct sqlite_store *ss,
  * the TOTP step used, if the row is still as seen (kgw_store_totp_accept).
  */
 int kgw_sq_user_accept(struct sqlite_store *ss,
-    const struct kgw_user_rec *seen, int64_t step, int64_t now);
+    const struct kgw_user_rec *seen, int64_t step, int64_t now,
+    const struct kgw_audit_rec *audit);
 /* The statement-level part of a login commit, then its audit record. */
 
 /* Security keys (store_sqlite_fido2.c). */
@@ -112,6 +116,24 @@ int kgw_sq_fido2_revoke(struct kgw_store *s, const char *name,
 int kgw_sq_fido2_accept(struct kgw_store *s, const struct kgw_user_rec *seen,
     int64_t totp_step, const struct kgw_fido2_rec *key, int64_t sign_count,
     int64_t now, const struct kgw_audit_rec *audit);
+
+/* The account lifecycle (store_sqlite_account.c). */
+int kgw_sq_set_role(struct kgw_store *s, const char *name, const char *role,
+    const char *op);
+int kgw_sq_set_expires(struct kgw_store *s, const char *name,
+    int64_t expires, const char *op);
+int kgw_sq_password_change(struct kgw_store *s,
+    const struct kgw_user_rec *seen, const char *hash,
+    const struct kgw_audit_rec *audit);
+int kgw_sq_account_accept(struct kgw_store *s, const char *name, int64_t now,
+    const struct kgw_audit_rec *audit);
+/*
+ * Notes an allowed login on the user row (time, where from: the record's
+ * rhost, else its tty) and restarts the count of failures since, in the
+ * caller's transaction.
+ */
+int kgw_sq_login_note(struct sqlite_store *ss, const char *name, int64_t now,
+    const struct kgw_audit_rec *audit);
 
 /* The audit trail (store_sqlite_audit.c). */
 /* Appends r (seq and MAC filled here) in the caller's transaction. */

@@ -90,6 +90,19 @@ static const char *const migrations[] = {
 	" base_seq INTEGER NOT NULL, base_mac BLOB NOT NULL,"
 	" seq INTEGER NOT NULL, mac BLOB NOT NULL, head_mac BLOB NOT NULL"
 	") STRICT;",
+
+	/*
+	 * The account lifecycle: a role (kgw_role.h), an expiry time, a
+	 * temporary password, and the last login with the failures since.
+	 */
+	"ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE users ADD COLUMN expires INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE users ADD COLUMN pw_temporary INTEGER NOT NULL"
+	" DEFAULT 0;"
+	"ALTER TABLE users ADD COLUMN last_login INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE users ADD COLUMN last_from TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE users ADD COLUMN fails_since INTEGER NOT NULL"
+	" DEFAULT 0;",
 };
 #define SCHEMA_VERSION ((int64_t)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -254,7 +254,8 @@ kgw_sq_fido2_accept(struct kgw_store *s, const struct kgw_user_rec *seen,
 		r = key_refusal(ss, seen->name, key, sign_count, now);
 		goto fail;
 	}
-	if ((r = kgw_sq_user_accept(ss, seen, totp_step, now)) != KGW_OK ||
+	if ((r = kgw_sq_user_accept(ss, seen, totp_step, now, audit)) !=
+	    KGW_OK ||
 	    (r = kgw_sq_audit_append(ss, audit)) != KGW_OK)
 		goto fail;
 	r = kgw_sq_db_exec(ss, "COMMIT", "fido2_accept");

@@ -250,6 +250,32 @@ row_factors(sqlite3_stmt *st, struct kgw_user_rec *rec)
 	return NULL;
 }
 
+/* Returns the name of the first bad lifecycle column, or NULL. */
+static const char *
+row_account(sqlite3_stmt *st, struct kgw_user_rec *rec)
+{
+	int64_t v;
+
+	if (!col_text_min(st, COL_ROLE, 0, rec->role, sizeof(rec->role)) ||
+	    (rec->role[0] != '\0' && !kgw_role_name_valid(rec->role)))
+		return "role";
+	if (!kgw_sq_col_int(st, COL_EXPIRES, 0, INT64_MAX, &rec->expires))
+		return "expires";
+	if (!kgw_sq_col_int(st, COL_PW_TEMP, 0, 1, &v))
+		return "pw_temporary";
+	rec->pw_temporary = v != 0;
+	if (!kgw_sq_col_int(st, COL_LAST_LOGIN, 0, INT64_MAX,
+	    &rec->last_login))
+		return "last_login";
+	if (!col_text_min(st, COL_LAST_FROM, 0, rec->last_from,
+	    sizeof(rec->last_from)))
+		return "last_from";
+	if (!kgw_sq_col_int(st, COL_FAILS_SINCE, 0, UINT_MAX, &v))
+		return "fails_since";
+	rec->fails_since = (unsigned)v;
+	return NULL;
+}
+
 /* Reads and validates one users row: its content is untrusted input. */
 int
 kgw_sq_row_user(const struct sqlite_store *ss, sqlite3_stmt *st,
@@ -265,7 +291,8 @@ kgw_sq_row_user(const struct sqlite_store *ss, sqlite3_stmt *st,
 		goto fail;
 	}
 	if ((bad = row_state(st, rec)) != NULL ||
-	    (bad = row_factors(st, rec)) != NULL) {
+	    (bad = row_factors(st, rec)) != NULL ||
+	    (bad = row_account(st, rec)) != NULL) {
 		kgw_log_err(ss->base.log, "store row invalid: path=%s user=%s "
 		    "field=%s", ss->path, rec->name, bad);
 		goto fail;

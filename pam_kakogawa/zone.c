@@ -324,8 +324,15 @@ int
 kgw_zone_person(const struct kgw_zones *z, const struct kgw_zone_site *site,
     const char *person_zones, unsigned have, const char **rule)
 {
-	unsigned need;
+	return kgw_zone_person_need(z, site, person_zones, have,
+	    kgw_zone_needs(z, site), rule);
+}
 
+int
+kgw_zone_person_need(const struct kgw_zones *z,
+    const struct kgw_zone_site *site, const char *person_zones,
+    unsigned have, unsigned need, const char **rule)
+{
 	if (site->host < 0 || (unsigned)site->host >= z->nzones) {
 		*rule = "host_zone_unknown";
 		return KGW_ERR_ZONE;
@@ -335,7 +342,6 @@ kgw_zone_person(const struct kgw_zones *z, const struct kgw_zone_site *site,
 		*rule = "not_authorised";
 		return KGW_ERR_ZONE;
 	}
-	need = kgw_zone_needs(z, site);
 	/* A key answers only the machine it is plugged into. */
 	if (site->source != KGW_SOURCE_CONSOLE)
 		have &= ~(unsigned)KGW_HAVE_FIDO2;

@@ -140,8 +140,8 @@ set_gateways(struct kgw_zones *z, unsigned zone, char *v, char *why,
 	return KGW_OK;
 }
 
-static int
-parse_factors(char *v, unsigned *out, char *why, size_t whylen)
+int
+kgw_zone_factors_parse(char *v, unsigned *out, char *why, size_t whylen)
 {
 	static const struct {
 		const char *name;
@@ -165,6 +165,18 @@ parse_factors(char *v, unsigned *out, char *why, size_t whylen)
 			    "password, totp, fido2 or token)", w);
 		mask |= names[i].bit;
 	}
+	*out = mask;
+	return KGW_OK;
+}
+
+static int
+parse_factors(char *v, unsigned *out, char *why, size_t whylen)
+{
+	unsigned mask = 0;
+	int r;
+
+	if ((r = kgw_zone_factors_parse(v, &mask, why, whylen)) != KGW_OK)
+		return r;
 	/*
 	 * The policy asks for multi-factor logins everywhere: a password
 	 * (this module's, or the stack's with second_factor_only) and a

@@ -11,7 +11,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 
 [ -r /usr/share/bash-completion/bash_completion ] ||
 	tap_skip_all "bash-completion is not installed"
-tap_plan 9
+tap_plan 12
 
 # The completion calls the tool by name: the one under test comes first.
 mkdir "$tmp/bin"
@@ -68,6 +68,16 @@ expect internet lgwan mynumber
 desc="factors after revoke USER"
 complete_line kakogawa-enroll --config "$conf" revoke tanaka ""
 expect fido2 password totp
+desc="roles after role USER: staff and the [role] sections"
+printf '[role admin]\nlockout_attempts = 3\n' >>"$conf"
+complete_line kakogawa-enroll --config "$conf" role tanaka ""
+expect admin staff
+desc="roles after add --role"
+complete_line kakogawa-enroll --config "$conf" add sato --role ""
+expect admin staff
+desc="expires USER: never, or a date typed"
+complete_line kakogawa-enroll --config "$conf" expires tanaka ""
+expect never
 desc="audit's actions"
 complete_line kakogawa-enroll audit ""
 expect export prune report start verify

@@ -35,9 +35,9 @@ check "a good file applies" '[ "$rc" = 0 ] && [ "$(cat "$out")" = \
 
 expect=$tmp/expect
 cat >"$expect" <<'EOF'
-alice password=no totp=- fido2=0 zones=internet,lgwan disabled=no locked=no failures=0
-bob password=no totp=- fido2=0 zones=lgwan disabled=no locked=no failures=0
-carol password=no totp=- fido2=0 zones=lgwan,mynumber disabled=yes locked=no failures=0
+alice password=no totp=- fido2=0 zones=internet,lgwan disabled=no locked=no failures=0 role=staff expires=never expired=no
+bob password=no totp=- fido2=0 zones=lgwan disabled=no locked=no failures=0 role=staff expires=never expired=no
+carol password=no totp=- fido2=0 zones=lgwan,mynumber disabled=yes locked=no failures=0 role=staff expires=never expired=no
 EOF
 kgw_run list
 check "list shows every row applied" 'cmp -s "$out" "$expect"'
@@ -82,9 +82,9 @@ kgw_run import "$tmp/second.csv"
 check "the same file for real: the counts of the dry run" \
 	'[ "$rc" = 0 ] && [ "$(cat "$out")" = "applied $counts" ]'
 cat >"$expect" <<'EOF'
-alice password=no totp=- fido2=0 zones=mynumber disabled=no locked=no failures=0
-carol password=no totp=- fido2=0 zones=lgwan,mynumber disabled=no locked=no failures=0
-dave password=no totp=- fido2=0 zones=internet disabled=no locked=no failures=0
+alice password=no totp=- fido2=0 zones=mynumber disabled=no locked=no failures=0 role=staff expires=never expired=no
+carol password=no totp=- fido2=0 zones=lgwan,mynumber disabled=no locked=no failures=0 role=staff expires=never expired=no
+dave password=no totp=- fido2=0 zones=internet disabled=no locked=no failures=0 role=staff expires=never expired=no
 EOF
 kgw_run list
 check "...and its changes are in the store" 'cmp -s "$out" "$expect"'

@@ -419,6 +419,27 @@ h_service(const struct h_deploy *d, const char *pre, const char *config_path,
 	h_write_file(path, text, 0644);
 }
 
+void
+h_service_password(const struct h_deploy *d, const char *auth_opts,
+    const char *acct_opts, const char *password_opts)
+{
+	char path[H_PATH_MAX + 32], text[4096];
+	int n;
+
+	n = snprintf(text, sizeof(text),
+	    "# written by tests/pam/harness.c\n"
+	    "auth required %s config=%s %s\n"
+	    "account required %s config=%s %s\n"
+	    "password required %s config=%s %s\n",
+	    h_module_path(), d->conf, auth_opts != NULL ? auth_opts : "",
+	    h_module_path(), d->conf, acct_opts != NULL ? acct_opts : "",
+	    h_module_path(), d->conf, password_opts != NULL ? password_opts :
+	    "");
+	ck_assert(n > 0 && (size_t)n < sizeof(text));
+	(void)snprintf(path, sizeof(path), "%s/%s", d->pamdir, H_SERVICE);
+	h_write_file(path, text, 0644);
+}
+
 static bool
 exists(const char *path)
 {
@@ -687,6 +708,25 @@ struct conv_state {
 	size_t nasked;		/* prompts (not messages) seen */
 };
 
+/* What the module tells a person after an allowed login (pam_notice.c). */
+static bool
+is_notice(const struct pam_message *m)
+{
+	static const char *const starts[] = {
+		"Last successful login", "Failed login attempts",
+		"前回のログイン", "その後のログイン失敗",
+		"この初回ログインまでのログイン失敗",
+	};
+	size_t i;
+
+	if (m->msg_style != PAM_TEXT_INFO || m->msg == NULL)
+		return false;
+	for (i = 0; i < sizeof(starts) / sizeof(starts[0]); i++)
+		if (strncmp(m->msg, starts[i], strlen(starts[i])) == 0)
+			return true;
+	return false;
+}
+
 static void
 record(struct h_login *l, const struct pam_message *m)
 {
@@ -696,6 +736,15 @@ record(struct h_login *l, const struct pam_message *m)
 	(void)snprintf(line, sizeof(line), "prompt[%d]: %s", m->msg_style,
 	    text);
 	transcript_add(line);
+	if (is_notice(m)) {
+		if (l->nnotices < H_MAX_NOTICES) {
+			l->notices[l->nnotices].style = m->msg_style;
+			(void)snprintf(l->notices[l->nnotices].text,
+			    H_TEXT_MAX, "%s", text);
+			l->nnotices++;
+		}
+		return;
+	}
 	if (l->nprompts < H_MAX_PROMPTS) {
 		l->prompts[l->nprompts].style = m->msg_style;
 		(void)snprintf(l->prompts[l->nprompts].text, H_TEXT_MAX, "%s",
@@ -817,8 +866,9 @@ login_reset(struct h_login *l)
 {
 	size_t i;
 
-	l->start_rc = l->auth_rc = l->acct_rc = -1;
+	l->start_rc = l->auth_rc = l->acct_rc = l->chauthtok_rc = -1;
 	l->nprompts = 0;
+	l->nnotices = 0;
 	l->log[0] = '\0';
 	for (i = 0; i < H_MAX_ANSWERS && l->answers[i] != NULL; i++)
 		h_secret_add(l->answers[i]);
@@ -852,7 +902,30 @@ h_login(const struct h_deploy *d, struct h_login *l)
 		authtok_env(l, false);
 		if (!l->skip_account)
 			l->acct_rc = pam_acct_mgmt(pamh, 0);
+		if (l->getenv_name != NULL)
+			(void)snprintf(l->getenv_value, sizeof(l->getenv_value),
+			    "%s", pam_getenv(pamh, l->getenv_name) != NULL ?
+			    pam_getenv(pamh, l->getenv_name) : "");
+		if (l->chauthtok && l->acct_rc == PAM_NEW_AUTHTOK_REQD)
+			l->chauthtok_rc = pam_chauthtok(pamh,
+			    PAM_CHANGE_EXPIRED_AUTHTOK);
 		(void)pam_end(pamh, l->auth_rc);
+	}
+	(void)snprintf(l->log, sizeof(l->log), "%s", log_cur);
+}
+
+void
+h_passwd(const struct h_deploy *d, struct h_login *l, int flags)
+{
+	struct conv_state st;
+	struct pam_conv pc;
+	pam_handle_t *pamh = NULL;
+
+	login_reset(l);
+	l->start_rc = start(d, l, &st, &pc, &pamh);
+	if (l->start_rc == PAM_SUCCESS) {
+		l->chauthtok_rc = pam_chauthtok(pamh, flags);
+		(void)pam_end(pamh, l->chauthtok_rc);
 	}
 	(void)snprintf(l->log, sizeof(l->log), "%s", log_cur);
 }
@@ -995,6 +1068,10 @@ h_told(const struct h_login *l, int style, const char *needle)
 	for (i = 0; i < l->nprompts; i++)
 		if (l->prompts[i].style == style &&
 		    strstr(l->prompts[i].text, needle) != NULL)
+			return true;
+	for (i = 0; i < l->nnotices; i++)
+		if (l->notices[i].style == style &&
+		    strstr(l->notices[i].text, needle) != NULL)
 			return true;
 	return false;
 }

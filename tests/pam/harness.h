@@ -21,6 +21,7 @@
 	"[zone " H_ZONE "]\nnetworks = 192.0.2.0/24\n"
 #define H_MAX_ANSWERS 8
 #define H_MAX_PROMPTS 16
+#define H_MAX_NOTICES 4
 #define H_TEXT_MAX 256
 #define H_LOG_MAX 16384
 #define H_B32_MAX 128
@@ -85,6 +86,19 @@ struct h_login {
 	int acct_rc;		/* -1 when skipped */
 	struct h_prompt prompts[H_MAX_PROMPTS];	/* messages too */
 	size_t nprompts;
+	/* The notices after an allowed login (last login, failures since),
+	 * kept apart: prompts is what everyone sees before the verdict. */
+	struct h_prompt notices[H_MAX_NOTICES];
+	size_t nnotices;
+	/* With chauthtok: pam_chauthtok(PAM_CHANGE_EXPIRED_AUTHTOK) when the
+	 * account phase answers PAM_NEW_AUTHTOK_REQD, as login(1) and sshd
+	 * do; its result (-1: not run). */
+	bool chauthtok;
+	int chauthtok_rc;
+	/* The PAM environment variable getenv_name after the account phase
+	 * (pam_getenv), "" when unset. */
+	const char *getenv_name;
+	char getenv_value[128];
 	char log[H_LOG_MAX];	/* lines captured during this login */
 };
 
@@ -148,6 +162,15 @@ void h_login(const struct h_deploy *d, struct h_login *l);
  * how many succeeded; replays counts those refused with reason=replay. */
 int h_race(const struct h_deploy *d, const struct h_login *l, int n,
     int *replays);
+
+/*
+ * pam_chauthtok(flags) alone, as passwd(1) runs it, through the service's
+ * password line (h_service_password); its result in l->chauthtok_rc.
+ */
+void h_passwd(const struct h_deploy *d, struct h_login *l, int flags);
+/* The service file of h_service with "password required MODULE ..." too. */
+void h_service_password(const struct h_deploy *d, const char *auth_opts,
+    const char *acct_opts, const char *password_opts);
 
 /* libpam-wrapper's pam_set_items.so (sets items from the environment). */
 const char *h_set_items_module(void);

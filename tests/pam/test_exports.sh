@@ -1,5 +1,5 @@
 #!/bin/sh
-# The module exports the three pam_sm_* functions it implements and nothing
+# The module exports the four pam_sm_* functions it implements and nothing
 # else: the core library's names stay inside (the version script).
 set -u
 . "$(dirname "$0")/../lib.sh"
@@ -16,12 +16,13 @@ fi
 # Every dynamic symbol the module defines, by name (no version suffix).
 exports=$(nm -D --defined-only "$module" 2>/dev/null |
 	awk 'NF >= 3 { sub(/@.*/, "", $3); print $3 }' | LC_ALL=C sort)
-want=$(printf '%s\n' pam_sm_acct_mgmt pam_sm_authenticate pam_sm_setcred)
+want=$(printf '%s\n' pam_sm_acct_mgmt pam_sm_authenticate pam_sm_chauthtok \
+    pam_sm_setcred)
 
 if [ "$exports" = "$want" ]; then
-	tap_ok "exports exactly pam_sm_acct_mgmt, pam_sm_authenticate, pam_sm_setcred"
+	tap_ok "exports exactly pam_sm_acct_mgmt, pam_sm_authenticate, pam_sm_chauthtok, pam_sm_setcred"
 else
-	tap_not_ok "exports exactly pam_sm_acct_mgmt, pam_sm_authenticate, pam_sm_setcred"
+	tap_not_ok "exports exactly pam_sm_acct_mgmt, pam_sm_authenticate, pam_sm_chauthtok, pam_sm_setcred"
 	echo "exported: $exports" | tap_diag
 fi
 

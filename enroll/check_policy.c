@@ -141,16 +141,14 @@ person_factors(struct people *p, const struct kgw_user_rec *u)
 static void
 person_expired(struct people *p, const struct kgw_user_rec *u)
 {
-	char id[96], en[CHECK_TEXT_MAX], ja[CHECK_TEXT_MAX], day[32];
+	char id[96], text[CHECK_TEXT_MAX], day[32];
 
 	enroll_expiry_format(u->expires, day, sizeof(day));
 	(void)snprintf(id, sizeof(id), "policy.expired.%s", u->name);
-	(void)snprintf(en, sizeof(en), "%s expired after %s and every login "
-	    "is refused: disable or delete the account", u->name, day);
-	(void)snprintf(ja, sizeof(ja), "%s は %s で期限切れとなり、すべての"
-	    "ログインが拒否されます。アカウントを無効にするか削除してください",
-	    u->name, day);
-	check_add(p->c, CHECK_WARNING, id, CLAUSE_ACCESS, en, ja);
+	/* TRANSLATORS: the person, then their last day. */
+	(void)snprintf(text, sizeof(text), _("%s expired after %s and every "
+	    "login is refused: disable or delete the account"), u->name, day);
+	check_add(p->c, CHECK_WARNING, id, CLAUSE_ACCESS, text);
 }
 
 static void

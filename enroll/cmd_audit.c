@@ -338,6 +338,8 @@ archive_write(struct enroll *e, const char *path, const struct kgw_key *key,
 	if (r == KGW_OK && (kgw_audit_verify(c->archive, key, &v) != KGW_OK ||
 	    !v.intact || v.last_seq != c->seq))
 		r = KGW_ERR_TAMPERED;
+	if (r == KGW_OK)
+		r = kgw_store_standalone(c->archive);
 out:
 	kgw_store_close(&c->archive);
 	return r;

@@ -267,6 +267,12 @@ int kgw_store_audit_rehead(struct kgw_store *s, int64_t base_seq,
     const unsigned char *base_mac, int64_t seq, const unsigned char *mac);
 int kgw_store_audit_cut(struct kgw_store *s, int64_t cut_seq,
     const unsigned char *cut_mac, const char *op, const char *detail);
+/*
+ * Puts everything written so far into the store's own file, so that the
+ * file alone holds it (an archive copied away, without SQLite's -wal file
+ * beside it, keeps its last records). Outside a batch.
+ */
+int kgw_store_standalone(struct kgw_store *s);
 
 /*
  * A batch: the helpdesk changes made between begin and end are one

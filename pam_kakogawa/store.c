@@ -503,3 +503,11 @@ kgw_store_audit_cut(struct kgw_store *s, int64_t cut_seq,
 		return KGW_ERR_INTERNAL;
 	return s->ops->audit_cut(s, cut_seq, cut_mac, op, detail);
 }
+
+int
+kgw_store_standalone(struct kgw_store *s)
+{
+	if (s == NULL)
+		return KGW_ERR_INTERNAL;
+	return s->ops->standalone(s);
+}

@@ -72,6 +72,7 @@ struct kgw_store_ops {
 	    const struct kgw_audit_head *h);
 	int (*audit_cut)(struct kgw_store *s, int64_t cut_seq,
 	    const unsigned char *cut_mac, const char *op, const char *detail);
+	int (*standalone)(struct kgw_store *s);
 };
 
 /* Every backend's handle starts with this. */

@@ -595,6 +595,7 @@ static const struct kgw_store_ops sqlite_ops = {
 	.audit_note = kgw_sq_audit_note,
 	.audit_put = kgw_sq_audit_put,
 	.audit_rehead = kgw_sq_audit_rehead,
+	.standalone = kgw_sq_standalone,
 	.audit_cut = kgw_sq_audit_cut,
 };
 

@@ -155,5 +155,6 @@ int kgw_sq_audit_cut(struct kgw_store *s, int64_t cut_seq,
 /* The connection (store_sqlite_conn.c). */
 int kgw_sq_open(struct sqlite_store *ss, unsigned busy_timeout, int flags);
 void kgw_sq_close(struct sqlite_store *ss);
+int kgw_sq_standalone(struct kgw_store *s);
 
 #endif

@@ -414,6 +414,28 @@ fail:
 	return r;
 }
 
+/*
+ * Connections keep the WAL file and skip the checkpoint on close (see
+ * keep_wal): a store's last commits may live in -wal only. A checkpoint
+ * that empties it puts them in the main file.
+ */
+int
+kgw_sq_standalone(struct kgw_store *s)
+{
+	struct sqlite_store *ss = to_sqlite(s);
+	int frames = -1, copied = -1, rc;
+
+	if (ss->batch)
+		return KGW_ERR_INTERNAL;
+	rc = sqlite3_wal_checkpoint_v2(ss->db, "main",
+	    SQLITE_CHECKPOINT_TRUNCATE, &frames, &copied);
+	if (rc != SQLITE_OK)
+		return kgw_sq_db_fail(ss, "checkpoint", rc);
+	if (frames != 0 || copied != 0)
+		return kgw_sq_db_fail(ss, "checkpoint", SQLITE_BUSY);
+	return KGW_OK;
+}
+
 void
 kgw_sq_close(struct sqlite_store *ss)
 {

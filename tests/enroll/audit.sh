@@ -12,7 +12,7 @@ set -u
 command -v sqlite3 >/dev/null 2>&1 || tap_skip_all "no sqlite3"
 . "$(dirname "$0")/lib.sh"
 
-tap_plan 18
+tap_plan 19
 
 tap_check "a throwaway deployment with three zones" setup_three_zones
 for u in alice bob carol; do
@@ -51,6 +51,11 @@ kgw_run audit verify --archive "$tmp/2026.db"
 check "the archive verifies, and the store continues from it" \
 	'[ "$rc" = 0 ] && grep -qF "4 records (1 to 4)" "$out" &&
 	grep -qF "continues from this archive" "$out"'
+# An archive is one file: moved away alone, it keeps every record.
+mkdir "$tmp/moved" && cp "$tmp/2026.db" "$tmp/moved/2026.db"
+kgw_run audit verify --archive "$tmp/moved/2026.db"
+check "the archive file alone (no -wal beside it) holds all 4 records" \
+	'[ "$rc" = 0 ] && grep -qF "4 records (1 to 4)" "$out"'
 kgw_run audit prune --before "$cutoff" --archive "$tmp/2026.db"
 check "prune into an existing archive: refused" '[ "$rc" = 1 ] &&
 	grep -qF "exists already" "$err"'

@@ -31,6 +31,10 @@
 /* Short and generic: the log says which rule refused. */
 #define MSG_ZONE_SITE N_("Login from this location is not permitted.")
 #define MSG_ZONE_ACCOUNT N_("Login to this host is not permitted.")
+/* After a login with a recovery code: what to do next. */
+#define MSG_TEMP_CODE N_("You logged in with a temporary code from the " \
+	"helpdesk. Have the helpdesk enrol a new second factor for you now.")
+#define MSG_BACKUP_LEFT N_("Backup code used. Backup codes left:")
 #define ITEM_LOG_MAX 64
 /* pam_set_data name: auth recorded an allow in this transaction. */
 #define AUTH_RECORDED "pam_kakogawa_auth_recorded"
@@ -390,6 +394,23 @@ login_free(struct kgw_login *l)
 	free(l);
 }
 
+/*
+ * A login with a recovery code is told what it means, once it is in:
+ * a temporary code is for today only, and backup codes run out.
+ */
+static void
+recovery_notice(pam_handle_t *pamh, const struct options *o,
+    const struct kgw_login *l)
+{
+	if (l->recovery.kind == KGW_RECOVERY_TEMP)
+		(void)pam_info(pamh, "%s", kgw_text(o->language,
+		    MSG_TEMP_CODE));
+	else if (l->recovery.kind == KGW_RECOVERY_BACKUP)
+		(void)pam_info(pamh, "%s %u", kgw_text(o->language,
+		    MSG_BACKUP_LEFT), l->rec.backup_left > 0 ?
+		    l->rec.backup_left - 1 : 0);
+}
+
 PAM_EXTERN int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
     const char **argv)
@@ -412,8 +433,10 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	(void)kgw_login_record(l, "auth", r, time(NULL));
 	kgw_login_factors(l, factors, sizeof(factors));
 	log_decision(pamh, "auth", user, factors, r, l);
-	if (r == KGW_OK)
+	if (r == KGW_OK) {
 		mark_recorded(pamh, user);
+		recovery_notice(pamh, &o, l);
+	}
 	login_free(l);
 	return r == KGW_OK ? PAM_SUCCESS : PAM_AUTH_ERR;
 }

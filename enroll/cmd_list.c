@@ -90,6 +90,37 @@ format_time(int64_t t, char *buf, size_t len)
 		(void)snprintf(buf, len, "%" PRId64, t);
 }
 
+/* What recovery keeps about a person: pending TOTP, codes left. */
+static void
+recovery_json(const struct out *o, const struct kgw_user_rec *rec)
+{
+	(void)fprintf(o->f, ",\"totp_pending\":%s,\"backup_codes\":%u,"
+	    "\"temp_code\":", json_bool(rec->totp_pending), rec->backup_left);
+	if (rec->temp_expires > o->now)
+		(void)fprintf(o->f, "%" PRId64, rec->temp_expires);
+	else
+		(void)fputs("null", o->f);
+}
+
+static void
+recovery_text(const struct out *o, const struct kgw_user_rec *rec)
+{
+	char t[64];
+
+	if (rec->totp_sealed_len > 0 && rec->totp_drift != 0)
+		(void)fprintf(o->f, _("clock:    the token runs %+" PRId64
+		    " steps (%+" PRId64 " s) off\n"), rec->totp_drift,
+		    rec->totp_drift * KGW_TOTP_STEP);
+	if (rec->totp_pending)
+		(void)fputs(_("pending:  a new TOTP waits for a code from its "
+		    "device (totp USER --confirm)\n"), o->f);
+	(void)fprintf(o->f, _("backup:   %u codes left\n"), rec->backup_left);
+	if (rec->temp_expires > o->now) {
+		format_time(rec->temp_expires, t, sizeof(t));
+		(void)fprintf(o->f, _("temp:     a code, unused, until %s\n"), t);
+	}
+}
+
 /* The fields of one user as a JSON object, left open for "changes". */
 static void
 user_json(const struct out *o, const struct kgw_user_rec *rec)
@@ -108,8 +139,9 @@ user_json(const struct out *o, const struct kgw_user_rec *rec)
 	(void)fprintf(o->f, ",\"failures\":%u,\"password\":%s,\"totp\":",
 	    rec->fail_count, json_bool(rec->pwhash[0] != '\0'));
 	if (rec->totp_sealed_len > 0)
-		(void)fprintf(o->f, "{\"algorithm\":\"%s\",\"digits\":%u}",
-		    alg_name(rec), rec->totp_digits);
+		(void)fprintf(o->f, "{\"algorithm\":\"%s\",\"digits\":%u,"
+		    "\"offset\":%" PRId64 "}", alg_name(rec), rec->totp_digits,
+		    rec->totp_drift);
 	else
 		(void)fputs("null", o->f);
 	(void)fputs(",\"zones\":", o->f);
@@ -117,6 +149,7 @@ user_json(const struct out *o, const struct kgw_user_rec *rec)
 	(void)fprintf(o->f, ",\"fido2_keys\":%u,\"created\":%" PRId64
 	    ",\"updated\":%" PRId64, rec->fido2_count, rec->created,
 	    rec->updated);
+	recovery_json(o, rec);
 }
 
 /* One line per user, key=value, for people and grep alike. */
@@ -129,10 +162,11 @@ user_line(const struct out *o, const struct kgw_user_rec *rec)
 		(void)snprintf(totp, sizeof(totp), "%s/%u", alg_name(rec),
 		    rec->totp_digits);
 	(void)fprintf(o->f, "%s password=%s totp=%s fido2=%u zones=%s "
-	    "disabled=%s locked=%s failures=%u\n", rec->name,
-	    yes_no(rec->pwhash[0] != '\0'), totp, rec->fido2_count,
+	    "disabled=%s locked=%s failures=%u backup_codes=%u temp_code=%s\n",
+	    rec->name, yes_no(rec->pwhash[0] != '\0'), totp, rec->fido2_count,
 	    rec->zones[0] != '\0' ? rec->zones : "-", yes_no(rec->disabled),
-	    yes_no(kgw_user_locked(rec, o->now)), rec->fail_count);
+	    yes_no(kgw_user_locked(rec, o->now)), rec->fail_count,
+	    rec->backup_left, yes_no(rec->temp_expires > o->now));
 }
 
 static int
@@ -201,6 +235,7 @@ user_text(const struct out *o, const struct kgw_user_rec *rec)
 		(void)fprintf(o->f, _("locked:   yes, until %s\n"), t);
 	}
 	(void)fprintf(o->f, _("failures: %u\n"), rec->fail_count);
+	recovery_text(o, rec);
 	format_time(rec->created, t, sizeof(t));
 	(void)fprintf(o->f, _("created:  %s\n"), t);
 	format_time(rec->updated, t, sizeof(t));

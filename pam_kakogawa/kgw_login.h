@@ -121,6 +121,13 @@ void kgw_login_totp(struct kgw_login *l, const char *typed, time_t now);
 bool kgw_login_recovery_ready(const struct kgw_login *l);
 bool kgw_login_recovery_code(struct kgw_login *l, const char *typed,
     time_t now);
+/*
+ * The account phase of a transaction whose auth phase allowed the person
+ * (the caller knows): a second factor kgw_login_account found missing
+ * was presented all the same, as the last recovery code that login used
+ * up. KGW_OK, the site's rule kept.
+ */
+int kgw_login_account_presented(struct kgw_login *l);
 
 /*
  * Decides and records the outcome: on success the code's step is used up

@@ -464,6 +464,16 @@ account_pam_code(int rc)
 	}
 }
 
+/* This transaction's auth phase allowed this user (mark_recorded). */
+static bool
+auth_allowed(pam_handle_t *pamh, const struct kgw_login *l)
+{
+	const void *data = NULL;
+
+	return pam_get_data(pamh, AUTH_RECORDED, &data) == PAM_SUCCESS &&
+	    data != NULL && strcmp(data, l->user) == 0;
+}
+
 /*
  * The account phase's decision in the trail, unless it only confirms the
  * allow this transaction's auth phase recorded (one record, one fsync a
@@ -472,11 +482,9 @@ account_pam_code(int rc)
 static int
 account_record(pam_handle_t *pamh, struct kgw_login *l, int rc)
 {
-	const void *data = NULL;
 	int r;
 
-	if (rc == KGW_OK && pam_get_data(pamh, AUTH_RECORDED, &data) ==
-	    PAM_SUCCESS && data != NULL && strcmp(data, l->user) == 0)
+	if (rc == KGW_OK && auth_allowed(pamh, l))
 		return rc;
 	r = kgw_login_record(l, "account", rc, time(NULL));
 	if (rc == KGW_OK && r != KGW_OK) {
@@ -508,6 +516,9 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	login_service(pamh, l);
 	if ((r = login_site(pamh, l)) == KGW_OK)
 		r = kgw_login_account(l, time(NULL));
+	/* The last recovery code, used up by this very login's auth. */
+	if (r == KGW_ERR_NO_FACTOR && auth_allowed(pamh, l))
+		r = kgw_login_account_presented(l);
 	if (r == KGW_ERR_ZONE || r == KGW_ERR_NO_FACTOR)
 		(void)pam_error(pamh, "%s", kgw_text(o.language,
 		    MSG_ZONE_ACCOUNT));

@@ -30,7 +30,7 @@
 #define KGW_BACKUP_CODES_MAX 20
 #define KGW_TEMP_TTL_DEFAULT 3600	/* seconds */
 #define KGW_TEMP_TTL_MIN 60
-#define KGW_TEMP_TTL_MAX (24 * 3600)
+#define KGW_TEMP_TTL_MAX (24L * 3600)
 
 enum kgw_recovery_kind {
 	KGW_RECOVERY_NONE = 0,

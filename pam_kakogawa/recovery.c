@@ -21,6 +21,8 @@ static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 #define MAC_KEY(key) ((key)->bytes + KGW_KEY_PART)	/* as audit.c */
 #define KEY_LABEL "kakogawa recovery code key v1"
 #define RAW_LEN (KGW_RECOVERY_BITS / 8)
+/* Never more than a code, its dashes and some spaces. */
+#define TYPED_MAX ((size_t)4 * KGW_RECOVERY_TEXT_MAX)
 
 int
 kgw_recovery_generate(char out[KGW_RECOVERY_TEXT_MAX])
@@ -74,9 +76,8 @@ kgw_recovery_normalize(const char *typed, char out[KGW_RECOVERY_SYMBOLS + 1])
 
 	if (typed == NULL)
 		return KGW_ERR_INVALID;
-	/* Never more than a code, its dashes and some spaces. */
-	len = strnlen(typed, 4 * KGW_RECOVERY_TEXT_MAX);
-	if (len >= 4 * KGW_RECOVERY_TEXT_MAX)
+	len = strnlen(typed, TYPED_MAX);
+	if (len >= TYPED_MAX)
 		return KGW_ERR_INVALID;
 	for (i = 0; i < len; i++) {
 		if (typed[i] == ' ' || typed[i] == '-')

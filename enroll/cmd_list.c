@@ -162,11 +162,10 @@ user_line(const struct out *o, const struct kgw_user_rec *rec)
 		(void)snprintf(totp, sizeof(totp), "%s/%u", alg_name(rec),
 		    rec->totp_digits);
 	(void)fprintf(o->f, "%s password=%s totp=%s fido2=%u zones=%s "
-	    "disabled=%s locked=%s failures=%u backup_codes=%u temp_code=%s\n",
-	    rec->name, yes_no(rec->pwhash[0] != '\0'), totp, rec->fido2_count,
+	    "disabled=%s locked=%s failures=%u\n", rec->name,
+	    yes_no(rec->pwhash[0] != '\0'), totp, rec->fido2_count,
 	    rec->zones[0] != '\0' ? rec->zones : "-", yes_no(rec->disabled),
-	    yes_no(kgw_user_locked(rec, o->now)), rec->fail_count,
-	    rec->backup_left, yes_no(rec->temp_expires > o->now));
+	    yes_no(kgw_user_locked(rec, o->now)), rec->fail_count);
 }
 
 static int

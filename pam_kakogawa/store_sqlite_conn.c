@@ -444,9 +444,18 @@ fail:
 	return r;
 }
 
+/*
+ * A store this handle created (init, an audit prune's archive) is left
+ * whole in its one file: the WAL is kept on close (keep_wal), and an
+ * archive copied away without its -wal would lose its last records, its
+ * head among them. A login never creates a store, so never pays for it.
+ */
 void
 kgw_sq_close(struct sqlite_store *ss)
 {
+	if (ss->db != NULL && ss->base.fresh)
+		(void)sqlite3_wal_checkpoint_v2(ss->db, NULL,
+		    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	if (ss->db != NULL && sqlite3_close_v2(ss->db) != SQLITE_OK)
 		(void)kgw_sq_db_fail(ss, "close", SQLITE_ERROR);
 }

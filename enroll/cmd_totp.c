@@ -100,6 +100,10 @@ parse_opts(struct enroll *e, int argc, char **argv, struct totp_opts *o)
 	if (o->confirm && (o->import || o->alg_given || o->digits_given ||
 	    o->verify))
 		enroll_usage("totp: --confirm takes no other option");
+	/* No one could scan a secret neither shown nor given. */
+	if (o->verify && !o->import && o->show == SHOW_NONE)
+		enroll_usage("totp: --verify needs the secret shown, or given "
+		    "with --secret");
 	return enroll_user_arg(argc, argv, "totp");
 }
 
@@ -199,10 +203,10 @@ print_secret(const struct kgw_totp *t)
 	explicit_bzero(b32, sizeof(b32));
 }
 
-/* With --verify, "verified" says whether the new TOTP is active. */
+/* With --verify, "pending": the object comes before the code is read. */
 static void
 print_json(const char *user, const struct kgw_totp *t, const char *uri,
-    const bool *verified)
+    bool pending)
 {
 	(void)fputs("{\"user\":", stdout);
 	json_string(stdout, user);
@@ -212,8 +216,8 @@ print_json(const char *user, const struct kgw_totp *t, const char *uri,
 		json_string(stdout, uri);
 	else
 		(void)fputs("null", stdout);
-	if (verified != NULL)
-		(void)printf(",\"verified\":%s", *verified ? "true" : "false");
+	if (pending)
+		(void)fputs(",\"pending\":true", stdout);
 	(void)fputs("}\n", stdout);
 }
 
@@ -232,9 +236,7 @@ show(const struct enroll *e, const char *user, const struct kgw_totp *t,
 		goto fail;
 	}
 	if (e->json) {
-		if (!verify)
-			print_json(user, t, how != SHOW_NONE ? uri : NULL,
-			    NULL);
+		print_json(user, t, how != SHOW_NONE ? uri : NULL, verify);
 	} else if (how == SHOW_URI) {
 		(void)printf("%s\n", uri);
 	} else {
@@ -253,12 +255,14 @@ fail:
 	return r;
 }
 
-/* --verify: the new TOTP, shown and pending, proved by a code or not. */
+/*
+ * --verify: the new TOTP, shown and pending, proved by a code or not;
+ * with --json, a second object says which.
+ */
 static int
 verify_new(struct enroll *e, const char *user, const struct kgw_totp *t,
     const struct totp_opts *o, const struct kgw_totp_pending *p)
 {
-	char uri[URI_MAX];
 	bool verified;
 	int r;
 
@@ -270,12 +274,10 @@ verify_new(struct enroll *e, const char *user, const struct kgw_totp *t,
 	r = totp_prove(e, user, t, p);
 	verified = r == KGW_OK;
 	if (e->json) {
-		if (o->show == SHOW_NONE || kgw_totp_uri(t, e->conf.issuer,
-		    user, uri, sizeof(uri)) != KGW_OK)
-			print_json(user, t, NULL, &verified);
-		else
-			print_json(user, t, uri, &verified);
-		explicit_bzero(uri, sizeof(uri));
+		(void)fputs("{\"user\":", stdout);
+		json_string(stdout, user);
+		(void)printf(",\"action\":\"totp_verify\",\"verified\":%s}\n",
+		    verified ? "true" : "false");
 	} else if (verified) {
 		(void)printf(_("TOTP verified and active for %s (%s, %u "
 		    "digits)"), user, kgw_totp_alg_name(t->alg), t->digits);

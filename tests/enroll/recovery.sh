@@ -11,7 +11,7 @@ set -u
 command -v oathtool >/dev/null 2>&1 || tap_skip_all "no oathtool"
 . "$(dirname "$0")/lib.sh"
 
-tap_plan 29
+tap_plan 30
 
 tap_check "a throwaway deployment with three zones" setup_three_zones
 # lgwan takes backup codes; mynumber takes neither kind of code.
@@ -140,9 +140,14 @@ printf '%s\n000000\n%s\n' "$other" "$code" |
     "$enroll" --config "$conf" --json totp alice --secret --verify \
     --show none >"$out" 2>"$err"
 rc=$?
-check "totp --secret --verify: a wrong code, then the right one" \
-	'[ "$rc" = 0 ] && grep -qF "\"verified\":true" "$out" &&
+check "totp --secret --verify --json: pending, a wrong code, the right one" \
+	'[ "$rc" = 0 ] && [ "$(wc -l <"$out")" = 2 ] &&
+	head -n 1 "$out" | grep -qF "\"uri\":null,\"pending\":true}" &&
+	tail -n 1 "$out" | grep -qxF "{\"user\":\"alice\",\"action\":\"totp_verify\",\"verified\":true}" &&
 	grep -q "does not match" "$err"'
+kgw_run totp alice --verify --show none
+check "totp --verify with a secret neither shown nor given: refused" \
+	'[ "$rc" = 2 ] && kgw --json show alice | grep -qF "\"totp_pending\":false"'
 
 # A token 200 steps ahead, put right with two consecutive codes.
 t=$(($(date +%s) + 6000))

@@ -1,7 +1,8 @@
 /*
  * kakogawa-enroll check: the self-inspection (自己点検) of a host. Each
- * part (check_files.c, check_pam.c, check_policy.c) adds findings; the
- * command (cmd_check.c) prints them, in Japanese or English.
+ * part (check_pam.c, check_policy.c) adds findings; the command
+ * (cmd_check.c) prints them. A finding's text is written in the
+ * operator's language when it is added (gettext, po/).
  */
 #ifndef ENROLL_CHECK_H
 #define ENROLL_CHECK_H
@@ -26,8 +27,7 @@ struct finding {
 	enum check_severity severity;
 	char id[96];		/* stable: "pam.sshd.missing" */
 	const char *clause;
-	char en[CHECK_TEXT_MAX];
-	char ja[CHECK_TEXT_MAX];
+	char text[CHECK_TEXT_MAX];	/* already in the operator's language */
 };
 
 struct check {
@@ -38,9 +38,9 @@ struct check {
 	size_t n, cap;
 };
 
-/* Adds a finding: its text in English and Japanese. */
+/* Adds a finding; text is translated and formatted already. */
 void check_add(struct check *c, enum check_severity sev, const char *id,
-    const char *clause, const char *en, const char *ja);
+    const char *clause, const char *text);
 
 void check_files(struct check *c);
 void check_pam(struct check *c);

@@ -182,92 +182,80 @@ static void
 judge_auth(struct check *c, const char *service, const struct stack *s,
     enum check_severity missing)
 {
-	char id[96], en[CHECK_TEXT_MAX], ja[CHECK_TEXT_MAX];
+	char id[96], text[CHECK_TEXT_MAX];
+	const struct pam_line *l;
 	size_t i, ours = s->n;
 
 	if (s->truncated) {
 		(void)snprintf(id, sizeof(id), "pam.%s.unreadable", service);
-		(void)snprintf(en, sizeof(en), "%s: a file it includes is "
-		    "missing, or the includes go too deep: cannot be judged",
-		    service);
-		(void)snprintf(ja, sizeof(ja), "%s: 読み込むファイルが無いか、"
-		    "入れ子が深すぎます。判定できません", service);
-		check_add(c, CHECK_CRITICAL, id, CLAUSE_MFA, en, ja);
+		(void)snprintf(text, sizeof(text), _("%s: a file it includes "
+		    "is missing, or the includes go too deep: cannot be "
+		    "judged"), service);
+		check_add(c, CHECK_CRITICAL, id, CLAUSE_MFA, text);
 		return;
 	}
 
 	for (i = 0; i < s->n && ours == s->n; i++)
 		if (is_ours(&s->line[i]))
 			ours = i;
-	for (i = 0; i < s->n; i++)
-		if (has_arg(s->line[i].args, "nullok") ||
-		    has_arg(s->line[i].args, "nullok_secure")) {
-			(void)snprintf(id, sizeof(id), "pam.%s.nullok", service);
-			(void)snprintf(en, sizeof(en), "%s: %s lets an account "
-			    "with no password in (nullok)", s->line[i].where,
-			    s->line[i].module);
-			(void)snprintf(ja, sizeof(ja), "%s: %s がパスワードの無い"
-			    "アカウントを通します (nullok)", s->line[i].where,
-			    s->line[i].module);
-			check_add(c, CHECK_WARNING, id, CLAUSE_ACCESS, en, ja);
-		}
+	for (i = 0; i < s->n; i++) {
+		l = &s->line[i];
+		if (!has_arg(l->args, "nullok") &&
+		    !has_arg(l->args, "nullok_secure"))
+			continue;
+		(void)snprintf(id, sizeof(id), "pam.%s.nullok", service);
+		/* TRANSLATORS: file:line, then the module's name. */
+		(void)snprintf(text, sizeof(text), _("%s: %s lets an account "
+		    "with no password in (nullok)"), l->where, l->module);
+		check_add(c, CHECK_WARNING, id, CLAUSE_ACCESS, text);
+	}
 	if (ours == s->n) {
 		(void)snprintf(id, sizeof(id), "pam.%s.missing", service);
-		(void)snprintf(en, sizeof(en), "%s: pam_kakogawa.so is not in "
-		    "the auth stack: logins skip the zone check and the second "
-		    "factor", service);
-		(void)snprintf(ja, sizeof(ja), "%s: auth スタックに "
-		    "pam_kakogawa.so がありません。ゾーン確認と二要素目が行われ"
-		    "ません", service);
-		check_add(c, missing, id, CLAUSE_MFA, en, ja);
+		(void)snprintf(text, sizeof(text), _("%s: pam_kakogawa.so is "
+		    "not in the auth stack: logins skip the zone check and the "
+		    "second factor"), service);
+		check_add(c, missing, id, CLAUSE_MFA, text);
 		return;
 	}
-	if (strcmp(s->line[ours].control, "required") != 0 &&
-	    strcmp(s->line[ours].control, "requisite") != 0) {
+	l = &s->line[ours];
+	if (strcmp(l->control, "required") != 0 &&
+	    strcmp(l->control, "requisite") != 0) {
 		(void)snprintf(id, sizeof(id), "pam.%s.control", service);
-		(void)snprintf(en, sizeof(en), "%s: pam_kakogawa.so is %s, not "
-		    "required: its refusal may not stop the login",
-		    s->line[ours].where, s->line[ours].control);
-		(void)snprintf(ja, sizeof(ja), "%s: pam_kakogawa.so が %s です"
-		    "(required ではありません)。拒否してもログインが通る場合が"
-		    "あります", s->line[ours].where, s->line[ours].control);
-		check_add(c, CHECK_CRITICAL, id, CLAUSE_MFA, en, ja);
+		/* TRANSLATORS: file:line, then its control (optional, ...). */
+		(void)snprintf(text, sizeof(text), _("%s: pam_kakogawa.so is "
+		    "%s, not required: its refusal may not stop the login"),
+		    l->where, l->control);
+		check_add(c, CHECK_CRITICAL, id, CLAUSE_MFA, text);
 	}
-	for (i = 0; i < ours; i++)
-		if (may_skip(s->line[i].control, i, ours) &&
-		    !is_module(&s->line[i], "pam_rootok.so")) {
-			(void)snprintf(id, sizeof(id), "pam.%s.skippable",
-			    service);
-			(void)snprintf(en, sizeof(en), "%s: %s (%s) comes before "
-			    "pam_kakogawa.so and can let the login in without it",
-			    s->line[i].where, s->line[i].module,
-			    s->line[i].control);
-			(void)snprintf(ja, sizeof(ja), "%s: pam_kakogawa.so より前"
-			    "の %s (%s) だけでログインが通る場合があります",
-			    s->line[i].where, s->line[i].module,
-			    s->line[i].control);
-			check_add(c, CHECK_CRITICAL, id, CLAUSE_MFA, en, ja);
-		}
+	for (i = 0; i < ours; i++) {
+		l = &s->line[i];
+		if (!may_skip(l->control, i, ours) ||
+		    is_module(l, "pam_rootok.so"))
+			continue;
+		(void)snprintf(id, sizeof(id), "pam.%s.skippable", service);
+		/* TRANSLATORS: file:line, the module, its control. */
+		(void)snprintf(text, sizeof(text), _("%s: %s (%s) comes before "
+		    "pam_kakogawa.so and can let the login in without it"),
+		    l->where, l->module, l->control);
+		check_add(c, CHECK_CRITICAL, id, CLAUSE_MFA, text);
+	}
 }
 
 /* sshd's public-key logins go through account alone. */
 static void
 judge_account(struct check *c, const char *service, const struct stack *s)
 {
-	char id[96], en[CHECK_TEXT_MAX], ja[CHECK_TEXT_MAX];
+	char id[96], text[CHECK_TEXT_MAX];
 	size_t i;
 
 	for (i = 0; i < s->n; i++)
 		if (is_ours(&s->line[i]))
 			return;
 	(void)snprintf(id, sizeof(id), "pam.%s.account_missing", service);
-	(void)snprintf(en, sizeof(en), "%s: pam_kakogawa.so is not in the "
-	    "account stack: SSH public-key logins skip the zone check",
+	(void)snprintf(text, sizeof(text), _("%s: pam_kakogawa.so is not in "
+	    "the account stack: SSH public-key logins skip the zone check"),
 	    service);
-	(void)snprintf(ja, sizeof(ja), "%s: account スタックに "
-	    "pam_kakogawa.so がありません。SSH 公開鍵ログインがゾーン確認を"
-	    "通りません", service);
-	check_add(c, CHECK_CRITICAL, id, CLAUSE_SEPARATION, en, ja);
+	check_add(c, CHECK_CRITICAL, id, CLAUSE_SEPARATION, text);
 }
 
 static const struct {

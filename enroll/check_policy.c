@@ -16,29 +16,42 @@
 #include "kgw_err.h"
 #include "kgw_path.h"
 
-static void
-file_check(struct check *c, const char *what, const char *path, int flags)
+static bool
+unsafe(const char *path, int flags)
 {
-	char id[96], en[CHECK_TEXT_MAX], ja[CHECK_TEXT_MAX];
-
-	if (kgw_path_check_file(NULL, path, flags) == KGW_OK)
-		return;
-	(void)snprintf(id, sizeof(id), "files.%s", what);
-	(void)snprintf(en, sizeof(en), "the %s %s (or a directory above it) "
-	    "is missing, a symbolic link, or writable or owned by someone it "
-	    "should not be: the module refuses every login", what, path);
-	(void)snprintf(ja, sizeof(ja), "%s %s (またはその上のディレクトリ) が"
-	    "無いか、シンボリックリンクか、所有者・権限が不適切です。"
-	    "モジュールは全ログインを拒否します", what, path);
-	check_add(c, CHECK_CRITICAL, id, CLAUSE_ACCESS, en, ja);
+	return kgw_path_check_file(NULL, path, flags) != KGW_OK;
 }
 
+/* One sentence per file, so that each reads whole in every language. */
 void
 check_files(struct check *c)
 {
-	file_check(c, "configuration", c->e->config_abs, 0);
-	file_check(c, "key", c->e->conf.key, KGW_PATH_PRIVATE);
-	file_check(c, "store", c->e->conf.store, KGW_PATH_PRIVATE);
+	const struct enroll *e = c->e;
+	char text[CHECK_TEXT_MAX];
+
+	if (unsafe(e->config_abs, 0)) {
+		(void)snprintf(text, sizeof(text), _("the configuration %s (or "
+		    "a directory above it) is missing, a symbolic link, or "
+		    "writable or owned by someone it should not be: the module "
+		    "refuses every login"), e->config_abs);
+		check_add(c, CHECK_CRITICAL, "files.configuration",
+		    CLAUSE_ACCESS, text);
+	}
+	if (unsafe(e->conf.key, KGW_PATH_PRIVATE)) {
+		(void)snprintf(text, sizeof(text), _("the key %s (or a "
+		    "directory above it) is missing, a symbolic link, or "
+		    "writable or owned by someone it should not be: the module "
+		    "refuses every login"), e->conf.key);
+		check_add(c, CHECK_CRITICAL, "files.key", CLAUSE_ACCESS, text);
+	}
+	if (unsafe(e->conf.store, KGW_PATH_PRIVATE)) {
+		(void)snprintf(text, sizeof(text), _("the store %s (or a "
+		    "directory above it) is missing, a symbolic link, or "
+		    "writable or owned by someone it should not be: the module "
+		    "refuses every login"), e->conf.store);
+		check_add(c, CHECK_CRITICAL, "files.store", CLAUSE_ACCESS,
+		    text);
+	}
 }
 
 /* What the policy looks at in each person. */
@@ -93,7 +106,7 @@ last_login(const struct people *p, const char *user)
 static void
 person_factors(struct people *p, const struct kgw_user_rec *u)
 {
-	char id[96], en[CHECK_TEXT_MAX], ja[CHECK_TEXT_MAX];
+	char id[96], text[CHECK_TEXT_MAX];
 	bool second = u->totp_sealed_len > 0 || u->fido2_count > 0;
 	unsigned i;
 
@@ -107,21 +120,19 @@ person_factors(struct people *p, const struct kgw_user_rec *u)
 		if (!second) {
 			(void)snprintf(id, sizeof(id), "policy.no_second.%s",
 			    u->name);
-			(void)snprintf(en, sizeof(en), "%s may log in to %s and "
-			    "has no second factor enrolled", u->name,
+			/* TRANSLATORS: the person, then the zone. */
+			(void)snprintf(text, sizeof(text), _("%s may log in to "
+			    "%s and has no second factor enrolled"), u->name,
 			    zone->name);
-			(void)snprintf(ja, sizeof(ja), "%s は %s に入れますが、"
-			    "二要素目が登録されていません", u->name, zone->name);
-			check_add(p->c, CHECK_CRITICAL, id, CLAUSE_MFA, en, ja);
+			check_add(p->c, CHECK_CRITICAL, id, CLAUSE_MFA, text);
 		} else if (keyed && u->fido2_count == 0) {
 			(void)snprintf(id, sizeof(id), "policy.no_key.%s",
 			    u->name);
-			(void)snprintf(en, sizeof(en), "%s may log in to %s and "
-			    "has no security key (FIDO2)", u->name, zone->name);
-			(void)snprintf(ja, sizeof(ja), "%s は %s に入れますが、"
-			    "セキュリティキー (FIDO2) がありません", u->name,
+			/* TRANSLATORS: the person, then the zone. */
+			(void)snprintf(text, sizeof(text), _("%s may log in to "
+			    "%s and has no security key (FIDO2)"), u->name,
 			    zone->name);
-			check_add(p->c, CHECK_WARNING, id, CLAUSE_MFA, en, ja);
+			check_add(p->c, CHECK_WARNING, id, CLAUSE_MFA, text);
 		}
 	}
 }
@@ -129,27 +140,36 @@ person_factors(struct people *p, const struct kgw_user_rec *u)
 static void
 person_state(struct people *p, const struct kgw_user_rec *u)
 {
-	char id[96], en[CHECK_TEXT_MAX], ja[CHECK_TEXT_MAX];
+	char id[96], text[CHECK_TEXT_MAX];
 	int64_t last = last_login(p, u->name), since;
+	unsigned days = p->c->unused_days;
 
 	since = last != 0 ? last : u->created;
 	if (!u->disabled && p->unused > 0 && p->now - since > p->unused) {
 		(void)snprintf(id, sizeof(id), "policy.unused.%s", u->name);
-		(void)snprintf(en, sizeof(en), "%s has not logged in for more "
-		    "than %u days%s: disable the account if it is not used",
-		    u->name, p->c->unused_days, last == 0 ? " (never)" : "");
-		(void)snprintf(ja, sizeof(ja), "%s は %u 日以上ログインして"
-		    "いません%s。使われていなければ無効にしてください", u->name,
-		    p->c->unused_days, last == 0 ? " (一度も)" : "");
-		check_add(p->c, CHECK_WARNING, id, CLAUSE_ACCESS, en, ja);
+		if (last != 0)
+			(void)snprintf(text, sizeof(text), dngettext(PACKAGE,
+			    "%s has not logged in for more than %u day: "
+			    "disable the account if it is not used",
+			    "%s has not logged in for more than %u days: "
+			    "disable the account if it is not used", days),
+			    u->name, days);
+		else
+			(void)snprintf(text, sizeof(text), dngettext(PACKAGE,
+			    "%s has not logged in for more than %u day "
+			    "(never): disable the account if it is not used",
+			    "%s has not logged in for more than %u days "
+			    "(never): disable the account if it is not used",
+			    days), u->name, days);
+		check_add(p->c, CHECK_WARNING, id, CLAUSE_ACCESS, text);
 	}
 	if (kgw_user_locked(u, p->now)) {
 		(void)snprintf(id, sizeof(id), "policy.locked.%s", u->name);
-		(void)snprintf(en, sizeof(en), "%s is locked after %u failures",
-		    u->name, u->fail_count);
-		(void)snprintf(ja, sizeof(ja), "%s は %u 回の失敗でロック"
-		    "されています", u->name, u->fail_count);
-		check_add(p->c, CHECK_INFO, id, CLAUSE_OPERATION, en, ja);
+		(void)snprintf(text, sizeof(text), dngettext(PACKAGE,
+		    "%s is locked after %u failure",
+		    "%s is locked after %u failures", u->fail_count), u->name,
+		    u->fail_count);
+		check_add(p->c, CHECK_INFO, id, CLAUSE_OPERATION, text);
 	}
 }
 
@@ -168,7 +188,7 @@ person_cb(void *arg, const struct kgw_user_rec *u)
 static void
 flagged_keys(struct check *c, const struct kgw_user_rec *u)
 {
-	char id[96], en[CHECK_TEXT_MAX], ja[CHECK_TEXT_MAX];
+	char id[96], text[CHECK_TEXT_MAX];
 	struct kgw_fido2_rec *k;
 	size_t n = 0, i;
 
@@ -181,12 +201,11 @@ flagged_keys(struct check *c, const struct kgw_user_rec *u)
 				continue;
 			(void)snprintf(id, sizeof(id), "policy.key_flagged.%s.%s",
 			    u->name, k[i].label);
-			(void)snprintf(en, sizeof(en), "the security key %s of "
-			    "%s is flagged as a possible clone", k[i].label,
-			    u->name);
-			(void)snprintf(ja, sizeof(ja), "%s のセキュリティキー %s "
-			    "が複製の疑いで停止されています", u->name, k[i].label);
-			check_add(c, CHECK_WARNING, id, CLAUSE_ACCESS, en, ja);
+			/* TRANSLATORS: the key's label, then its owner. */
+			(void)snprintf(text, sizeof(text), _("the security key "
+			    "%s of %s is flagged as a possible clone"),
+			    k[i].label, u->name);
+			check_add(c, CHECK_WARNING, id, CLAUSE_ACCESS, text);
 		}
 	free(k);
 }
@@ -206,9 +225,8 @@ host_zone(struct check *c)
 	if (kgw_zone_host(&c->e->conf.zones, &c->e->log, &host) == KGW_OK)
 		return;
 	check_add(c, CHECK_CRITICAL, "policy.host_zone", CLAUSE_SEPARATION,
-	    "this host's zone cannot be told (set host_zone): every login is "
-	    "refused", "このホストのゾーンが判別できません (host_zone を設定"
-	    "してください)。全ログインが拒否されます");
+	    _("this host's zone cannot be told (set host_zone): every login "
+	    "is refused"));
 }
 
 void
@@ -220,10 +238,8 @@ check_policy(struct check *c)
 	/* The rest trusts the trail: it must verify first. */
 	if (!enroll_audit_intact(c->e)) {
 		check_add(c, CHECK_CRITICAL, "audit.tampered", CLAUSE_AUDIT,
-		    "the audit trail does not verify (run kakogawa-enroll audit "
-		    "verify); the rest of the policy was not inspected",
-		    "監査証跡の検証に失敗しました (kakogawa-enroll audit verify "
-		    "を実行してください)。ポリシーの残りは点検していません");
+		    _("the audit trail does not verify (run kakogawa-enroll "
+		    "audit verify); the rest of the policy was not inspected"));
 		return;
 	}
 	memset(&p, 0, sizeof(p));
@@ -235,8 +251,7 @@ check_policy(struct check *c)
 	    kgw_store_list(c->e->store, person_cb, &p) != KGW_OK ||
 	    kgw_store_list(c->e->store, keys_cb, c) != KGW_OK)
 		check_add(c, CHECK_CRITICAL, "policy.store", CLAUSE_AUDIT,
-		    "the store or its audit trail cannot be read",
-		    "ストアまたは監査証跡が読めません");
+		    _("the store or its audit trail cannot be read"));
 	free(p.last);
 }
 
@@ -251,13 +266,10 @@ check_clock(struct check *c)
 	state = adjtimex(&tx);
 	if (state == -1)
 		check_add(c, CHECK_WARNING, "clock.unknown", CLAUSE_OPERATION,
-		    "cannot tell whether the clock is synchronised: TOTP codes "
-		    "depend on it", "時刻が同期しているか確認できません。"
-		    "TOTP は正しい時刻に依存します");
+		    _("cannot tell whether the clock is synchronised: TOTP "
+		    "codes depend on it"));
 	else if (state == TIME_ERROR || (tx.status & STA_UNSYNC))
 		check_add(c, CHECK_WARNING, "clock.unsynchronised",
-		    CLAUSE_OPERATION, "the clock is not synchronised (NTP): "
-		    "TOTP codes drift out of their window",
-		    "時刻が同期されていません (NTP)。TOTP コードが有効期間から"
-		    "ずれます");
+		    CLAUSE_OPERATION, _("the clock is not synchronised (NTP): "
+		    "TOTP codes drift out of their window"));
 }

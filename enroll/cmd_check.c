@@ -1,9 +1,10 @@
 /*
  * check: the yearly self-inspection (自己点検) of a host in one command:
  * its files, its PAM stacks, the policy in force and its clock, as a list
- * of findings with their severity and the policy clause each maps to, in
- * Japanese or English by the locale, or JSON. The exit status tells a
- * monitoring job: 0 nothing to act on, 1 warnings, 2 critical findings.
+ * of findings with their severity and the policy clause each maps to, as
+ * text or JSON; the findings' text in the operator's language (gettext),
+ * the ids and keys never translated. The exit status tells a monitoring
+ * job: 0 nothing to act on, 1 warnings, 2 critical findings.
  */
 #include <config.h>
 
@@ -26,7 +27,7 @@ enum {
 
 void
 check_add(struct check *c, enum check_severity sev, const char *id,
-    const char *clause, const char *en, const char *ja)
+    const char *clause, const char *text)
 {
 	struct finding *f;
 
@@ -40,22 +41,7 @@ check_add(struct check *c, enum check_severity sev, const char *id,
 	f->severity = sev;
 	(void)snprintf(f->id, sizeof(f->id), "%s", id);
 	f->clause = clause;
-	(void)snprintf(f->en, sizeof(f->en), "%s", en);
-	(void)snprintf(f->ja, sizeof(f->ja), "%s", ja);
-}
-
-/* Japanese when the locale says so (ja_JP.UTF-8 and the like). */
-static bool
-japanese(void)
-{
-	static const char *const vars[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
-	const char *v;
-	size_t i;
-
-	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
-		if ((v = getenv(vars[i])) != NULL && v[0] != '\0')
-			return strncmp(v, "ja", 2) == 0;
-	return false;
+	(void)snprintf(f->text, sizeof(f->text), "%s", text);
 }
 
 static const char *
@@ -66,22 +52,24 @@ severity_name(enum check_severity s)
 }
 
 static void
-print_text(const struct check *c, bool ja)
+print_text(const struct check *c)
 {
 	char host[256] = "?";
 	size_t i;
 
 	(void)gethostname(host, sizeof(host) - 1);
-	(void)printf(ja ? "自己点検 %s: 指摘 %zu 件\n" :
-	    "self-inspection of %s: %zu findings\n", host, c->n);
+	(void)printf(dngettext(PACKAGE, "self-inspection of %s: %zu finding",
+	    "self-inspection of %s: %zu findings", (unsigned long)c->n), host,
+	    c->n);
+	(void)putchar('\n');
 	for (i = 0; i < c->n; i++)
 		(void)printf("[%s] %s (%s)\n    %s\n",
 		    severity_name(c->f[i].severity), c->f[i].id,
-		    c->f[i].clause, ja ? c->f[i].ja : c->f[i].en);
+		    c->f[i].clause, c->f[i].text);
 }
 
 static void
-print_json(const struct check *c, bool ja)
+print_json(const struct check *c)
 {
 	size_t i;
 
@@ -93,7 +81,7 @@ print_json(const struct check *c, bool ja)
 		(void)fputs(",\"clause\":", stdout);
 		json_string(stdout, c->f[i].clause);
 		(void)fputs(",\"text\":", stdout);
-		json_string(stdout, ja ? c->f[i].ja : c->f[i].en);
+		json_string(stdout, c->f[i].text);
 		(void)putchar('}');
 	}
 	(void)puts("]}");
@@ -158,10 +146,8 @@ inspect(struct check *c, const char *only)
 	enroll_config_path(e);
 	if (kgw_conf_load(&e->log, e->config_abs, &e->conf) != KGW_OK) {
 		check_add(c, CHECK_CRITICAL, "files.configuration",
-		    CLAUSE_ACCESS, "the configuration cannot be read or is "
-		    "malformed (see above): the module refuses every login",
-		    "設定ファイルが読めないか誤りがあります (上記参照)。"
-		    "モジュールは全ログインを拒否します");
+		    CLAUSE_ACCESS, _("the configuration cannot be read or is "
+		    "malformed (see above): the module refuses every login"));
 		return;
 	}
 	if (part(only, "files"))
@@ -174,9 +160,8 @@ inspect(struct check *c, const char *only)
 		return;
 	if (c->n > before && !files_ok(c, before)) {
 		check_add(c, CHECK_CRITICAL, "policy.not_inspected",
-		    CLAUSE_AUDIT, "the policy in the store was not inspected: "
-		    "its files are unsafe", "ファイルが安全でないため、ストアの"
-		    "ポリシーは点検していません");
+		    CLAUSE_AUDIT, _("the policy in the store was not "
+		    "inspected: its files are unsafe"));
 		return;
 	}
 	enroll_open(e);
@@ -222,9 +207,9 @@ cmd_check(struct enroll *e, int argc, char **argv)
 	parts_valid(only);
 	inspect(&c, only);
 	if (e->json)
-		print_json(&c, japanese());
+		print_json(&c);
 	else
-		print_text(&c, japanese());
+		print_text(&c);
 	for (i = 0; i < c.n; i++)
 		if (c.f[i].severity == CHECK_CRITICAL)
 			worst = 2;

@@ -34,6 +34,15 @@ kgw_run() {
 	rc=$?
 }
 
+# kgw_run_ja ARGS...: kgw_run under a Japanese locale, the text domain
+# bound to the build tree's catalogue (tests/Makefile.am preloads it):
+# without it the tool would read an installed catalogue, or none.
+kgw_run_ja() {
+	LD_PRELOAD=${KGW_TEST_TEXTDOMAIN:-} LC_ALL=ja_JP.UTF-8 \
+	    "$enroll" --config "$conf" "$@" </dev/null >"$out" 2>"$err"
+	rc=$?
+}
+
 # Shows what the tool said, when a case fails.
 diag_run() {
 	echo "exit status $rc" | tap_diag

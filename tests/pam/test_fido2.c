@@ -62,6 +62,30 @@ softkey_path(void)
 	return p != NULL && p[0] != '\0' ? p : KGW_TEST_SOFTKEY;
 }
 
+/*
+ * The CLI under a Japanese locale, its text domain bound to the build
+ * tree's catalogue by a preload (tests/enroll/textdomain.c) in place of
+ * the authenticator, which it does not need then.
+ */
+static int
+cli_ja(char *out, size_t outlen, const char *a1, const char *a2,
+    const char *a3)
+{
+	const char *td = getenv("KGW_TEST_TEXTDOMAIN"), *v;
+	char lc[64];
+	int rc;
+
+	v = getenv("LC_ALL");
+	(void)snprintf(lc, sizeof(lc), "%s", v != NULL ? v : "");
+	h_cli_preload(td != NULL && td[0] != '\0' ? td : KGW_TEST_TEXTDOMAIN);
+	ck_assert_int_eq(setenv("LC_ALL", "ja_JP.UTF-8", 1), 0);
+	rc = h_cli(&D, NULL, out, outlen, a1, a2, a3, (char *)NULL);
+	ck_assert_int_eq(lc[0] != '\0' ? setenv("LC_ALL", lc, 1) :
+	    unsetenv("LC_ALL"), 0);
+	h_cli_preload(softkey_path());
+	return rc;
+}
+
 static void
 config(const char *extra, const char *zones)
 {
@@ -331,7 +355,13 @@ START_TEST(test_counter_backwards)
 	ck_assert_int_eq(cli(NULL, out, sizeof(out), "check", "--only",
 	    "policy", NULL, NULL), 1);
 	ck_assert_msg(strstr(out, "[warning] policy.key_flagged.alice.office") !=
-	    NULL, "%s", out);
+	    NULL && strstr(out, "the security key office of alice is "
+	    "flagged") != NULL, "%s", out);
+	/* In Japanese the owner comes first: po/ja.po's %2$s ... %1$s. */
+	ck_assert_int_eq(cli_ja(out, sizeof(out), "check", "--only", "policy"),
+	    1);
+	ck_assert_msg(strstr(out, "alice のセキュリティキー office が複製の疑いで"
+	    "停止されています") != NULL, "%s", out);
 	/* Revoked and enrolled again by the helpdesk: back at work. */
 	ck_assert_int_eq(cli(NULL, out, sizeof(out), "revoke", "alice",
 	    "fido2", "office", NULL), 0);

@@ -118,6 +118,37 @@ lifecycle_json(const struct out *o, const struct kgw_user_rec *rec)
 	(void)fprintf(o->f, ",\"failures_since\":%u", rec->fails_since);
 }
 
+/* What recovery keeps about a person: pending TOTP, codes left. */
+static void
+recovery_json(const struct out *o, const struct kgw_user_rec *rec)
+{
+	(void)fprintf(o->f, ",\"totp_pending\":%s,\"backup_codes\":%u,"
+	    "\"temp_code\":", json_bool(rec->totp_pending), rec->backup_left);
+	if (rec->temp_expires > o->now)
+		(void)fprintf(o->f, "%" PRId64, rec->temp_expires);
+	else
+		(void)fputs("null", o->f);
+}
+
+static void
+recovery_text(const struct out *o, const struct kgw_user_rec *rec)
+{
+	char t[64];
+
+	if (rec->totp_sealed_len > 0 && rec->totp_drift != 0)
+		(void)fprintf(o->f, _("clock:    the token runs %+" PRId64
+		    " steps (%+" PRId64 " s) off\n"), rec->totp_drift,
+		    rec->totp_drift * KGW_TOTP_STEP);
+	if (rec->totp_pending)
+		(void)fputs(_("pending:  a new TOTP waits for a code from its "
+		    "device (totp USER --confirm)\n"), o->f);
+	(void)fprintf(o->f, _("backup:   %u codes left\n"), rec->backup_left);
+	if (rec->temp_expires > o->now) {
+		format_time(rec->temp_expires, t, sizeof(t));
+		(void)fprintf(o->f, _("temp:     a code, unused, until %s\n"), t);
+	}
+}
+
 /* The fields of one user as a JSON object, left open for "changes". */
 static void
 user_json(const struct out *o, const struct kgw_user_rec *rec)
@@ -136,8 +167,9 @@ user_json(const struct out *o, const struct kgw_user_rec *rec)
 	(void)fprintf(o->f, ",\"failures\":%u,\"password\":%s,\"totp\":",
 	    rec->fail_count, json_bool(rec->pwhash[0] != '\0'));
 	if (rec->totp_sealed_len > 0)
-		(void)fprintf(o->f, "{\"algorithm\":\"%s\",\"digits\":%u}",
-		    alg_name(rec), rec->totp_digits);
+		(void)fprintf(o->f, "{\"algorithm\":\"%s\",\"digits\":%u,"
+		    "\"offset\":%" PRId64 "}", alg_name(rec), rec->totp_digits,
+		    rec->totp_drift);
 	else
 		(void)fputs("null", o->f);
 	(void)fputs(",\"zones\":", o->f);
@@ -146,6 +178,7 @@ user_json(const struct out *o, const struct kgw_user_rec *rec)
 	    ",\"updated\":%" PRId64, rec->fido2_count, rec->created,
 	    rec->updated);
 	lifecycle_json(o, rec);
+	recovery_json(o, rec);
 }
 
 /* One line per user, key=value, for people and grep alike. */
@@ -265,6 +298,7 @@ user_text(const struct out *o, const struct kgw_user_rec *rec)
 	}
 	(void)fprintf(o->f, _("failures: %u\n"), rec->fail_count);
 	lifecycle_text(o, rec);
+	recovery_text(o, rec);
 	format_time(rec->created, t, sizeof(t));
 	(void)fprintf(o->f, _("created:  %s\n"), t);
 	format_time(rec->updated, t, sizeof(t));

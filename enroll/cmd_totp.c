@@ -1,6 +1,8 @@
 /*
  * totp: enrols a TOTP secret, new or migrated, sealed under the store key
- * for this user and this algorithm and length, then shows it once.
+ * for this user and this algorithm and length, then shows it once. With
+ * --verify the new secret waits, pending, until a code from the new
+ * device proves it (cmd_totp_check.c): the old one stays active until then.
  */
 #include <config.h>
 
@@ -21,6 +23,8 @@ enum {
 	OPT_ALGORITHM,
 	OPT_DIGITS,
 	OPT_SHOW,
+	OPT_VERIFY,
+	OPT_CONFIRM,
 };
 
 enum show { SHOW_QR, SHOW_URI, SHOW_NONE };
@@ -32,6 +36,8 @@ struct totp_opts {
 	enum kgw_totp_alg alg;
 	unsigned digits;
 	enum show show;
+	bool verify;		/* --verify: pending until a code proves it */
+	bool confirm;		/* --confirm: prove the pending one now */
 };
 
 #define URI_MAX 1024
@@ -45,6 +51,8 @@ parse_opts(struct enroll *e, int argc, char **argv, struct totp_opts *o)
 		{ "algorithm", required_argument, NULL, OPT_ALGORITHM },
 		{ "digits", required_argument, NULL, OPT_DIGITS },
 		{ "show", required_argument, NULL, OPT_SHOW },
+		{ "verify", no_argument, NULL, OPT_VERIFY },
+		{ "confirm", no_argument, NULL, OPT_CONFIRM },
 		ENROLL_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -79,10 +87,23 @@ parse_opts(struct enroll *e, int argc, char **argv, struct totp_opts *o)
 			else
 				enroll_usage("totp: --show is qr, uri or none");
 			break;
+		case OPT_VERIFY:
+			o->verify = true;
+			break;
+		case OPT_CONFIRM:
+			o->confirm = true;
+			break;
 		default:
 			enroll_common_option(e, "totp", ch, argv);
 		}
 	}
+	if (o->confirm && (o->import || o->alg_given || o->digits_given ||
+	    o->verify))
+		enroll_usage("totp: --confirm takes no other option");
+	/* No one could scan a secret neither shown nor given. */
+	if (o->verify && !o->import && o->show == SHOW_NONE)
+		enroll_usage("totp: --verify needs the secret shown, or given "
+		    "with --secret");
 	return enroll_user_arg(argc, argv, "totp");
 }
 
@@ -133,28 +154,32 @@ fail:
 	return r;
 }
 
+/* Sealed, then active at once, or pending (p) until a code proves it. */
 static int
 seal_and_store(struct enroll *e, const struct kgw_key *key, const char *user,
-    const struct kgw_totp *t)
+    const struct kgw_totp *t, bool pending, struct kgw_totp_pending *p)
 {
 	char purpose[KGW_TOTP_PURPOSE_MAX];
-	unsigned char sealed[KGW_SEALED_MAX];
-	size_t sealed_len = 0;
 	int r;
 
 	/* The module unseals under the same purpose: one shared function. */
+	p->alg = t->alg;
+	p->digits = t->digits;
 	if ((r = kgw_totp_purpose(t->alg, t->digits, purpose,
 	    sizeof(purpose))) != KGW_OK ||
 	    (r = kgw_seal(key, purpose, user, t->secret, t->secret_len,
-	    sealed, sizeof(sealed), &sealed_len)) != KGW_OK) {
+	    p->sealed, sizeof(p->sealed), &p->sealed_len)) != KGW_OK) {
 		enroll_warn("cannot seal the secret: %s", kgw_strerror(r));
-		goto fail;
+		return r;
 	}
-	if ((r = kgw_store_set_totp(e->store, user, sealed, sealed_len,
-	    t->alg, t->digits, e->operator_name)) != KGW_OK)
+	if (pending)
+		r = kgw_store_totp_pending_set(e->store, user, p->sealed,
+		    p->sealed_len, t->alg, t->digits, e->operator_name);
+	else
+		r = kgw_store_set_totp(e->store, user, p->sealed,
+		    p->sealed_len, t->alg, t->digits, e->operator_name);
+	if (r != KGW_OK)
 		enroll_store_error("cannot enrol the TOTP of", user, r);
-fail:
-	explicit_bzero(sealed, sizeof(sealed));
 	return r;
 }
 
@@ -178,8 +203,10 @@ print_secret(const struct kgw_totp *t)
 	explicit_bzero(b32, sizeof(b32));
 }
 
+/* With --verify, "pending": the object comes before the code is read. */
 static void
-print_json(const char *user, const struct kgw_totp *t, const char *uri)
+print_json(const char *user, const struct kgw_totp *t, const char *uri,
+    bool pending)
 {
 	(void)fputs("{\"user\":", stdout);
 	json_string(stdout, user);
@@ -189,13 +216,15 @@ print_json(const char *user, const struct kgw_totp *t, const char *uri)
 		json_string(stdout, uri);
 	else
 		(void)fputs("null", stdout);
+	if (pending)
+		(void)fputs(",\"pending\":true", stdout);
 	(void)fputs("}\n", stdout);
 }
 
 /* Shows the new secret once: QR code, URI and base32, or less. */
 static int
 show(const struct enroll *e, const char *user, const struct kgw_totp *t,
-    enum show how)
+    enum show how, bool verify)
 {
 	char uri[URI_MAX];
 	int r = KGW_OK;
@@ -207,7 +236,7 @@ show(const struct enroll *e, const char *user, const struct kgw_totp *t,
 		goto fail;
 	}
 	if (e->json) {
-		print_json(user, t, how != SHOW_NONE ? uri : NULL);
+		print_json(user, t, how != SHOW_NONE ? uri : NULL, verify);
 	} else if (how == SHOW_URI) {
 		(void)printf("%s\n", uri);
 	} else {
@@ -217,12 +246,46 @@ show(const struct enroll *e, const char *user, const struct kgw_totp *t,
 			(void)printf(_("URI:    %s\n"), uri);
 			print_secret(t);
 		}
-		(void)printf(_("TOTP enrolled for %s (%s, %u digits)\n"), user,
-		    kgw_totp_alg_name(t->alg), t->digits);
+		if (!verify)
+			(void)printf(_("TOTP enrolled for %s (%s, %u digits)\n"),
+			    user, kgw_totp_alg_name(t->alg), t->digits);
 	}
 fail:
 	explicit_bzero(uri, sizeof(uri));
 	return r;
+}
+
+/*
+ * --verify: the new TOTP, shown and pending, proved by a code or not;
+ * with --json, a second object says which.
+ */
+static int
+verify_new(struct enroll *e, const char *user, const struct kgw_totp *t,
+    const struct totp_opts *o, const struct kgw_totp_pending *p)
+{
+	bool verified;
+	int r;
+
+	if (!e->json && o->show == SHOW_QR)
+		(void)printf(_("The new TOTP of %s waits for a code from the "
+		    "new device; until then the old one, if any, stays "
+		    "active.\n"), user);
+	(void)fflush(stdout);
+	r = totp_prove(e, user, t, p);
+	verified = r == KGW_OK;
+	if (e->json) {
+		(void)fputs("{\"user\":", stdout);
+		json_string(stdout, user);
+		(void)printf(",\"action\":\"totp_verify\",\"verified\":%s}\n",
+		    verified ? "true" : "false");
+	} else if (verified) {
+		(void)printf(_("TOTP verified and active for %s (%s, %u "
+		    "digits)"), user, kgw_totp_alg_name(t->alg), t->digits);
+		(void)putchar('\n');
+	}
+	if (r == KGW_ERR_DENIED)
+		totp_pending_note(user);
+	return verified ? 0 : 1;
 }
 
 int
@@ -232,13 +295,17 @@ cmd_totp(struct enroll *e, int argc, char **argv)
 	struct kgw_user_rec rec;
 	struct kgw_totp t;
 	struct kgw_key key;
+	struct kgw_totp_pending p;
 	const char *user;
 	bool oath = false;
 	int r, status = 1;
 
 	memset(&t, 0, sizeof(t));
 	memset(&key, 0, sizeof(key));
+	memset(&p, 0, sizeof(p));
 	user = parse_opts(e, argc, argv, &o);
+	if (o.confirm)
+		return totp_confirm(e, user);
 	enroll_open(e);
 	t.alg = o.alg_given ? o.alg : e->conf.totp_algorithm;
 	t.digits = o.digits_given ? o.digits : e->conf.totp_digits;
@@ -267,13 +334,14 @@ cmd_totp(struct enroll *e, int argc, char **argv)
 			goto fail;
 		}
 	}
-	if (seal_and_store(e, &key, user, &t) != KGW_OK ||
-	    show(e, user, &t, o.show) != KGW_OK)
+	if (seal_and_store(e, &key, user, &t, o.verify, &p) != KGW_OK ||
+	    show(e, user, &t, o.show, o.verify) != KGW_OK)
 		goto fail;
-	status = 0;
+	status = o.verify ? verify_new(e, user, &t, &o, &p) : 0;
 fail:
 	kgw_totp_wipe(&t);
 	kgw_key_wipe(&key);
+	explicit_bzero(&p, sizeof(p));
 	explicit_bzero(&rec, sizeof(rec));
 	if (oath)
 		kgw_totp_done();

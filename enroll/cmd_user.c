@@ -385,8 +385,8 @@ cmd_revoke(struct enroll *e, int argc, char **argv)
 	    strcmp(argv[optind + 1], "fido2") == 0))
 		return revoke_fido2(e, argc, argv);
 	if (argc - optind != 2)
-		enroll_usage("revoke: expected USER and password, totp or "
-		    "fido2 [LABEL] (see --help)");
+		enroll_usage("revoke: expected USER and password, totp, "
+		    "backup-codes, temp-code or fido2 [LABEL] (see --help)");
 	user = argv[optind];
 	name = argv[optind + 1];
 	enroll_check_user("revoke", user);
@@ -394,8 +394,13 @@ cmd_revoke(struct enroll *e, int argc, char **argv)
 		factor = KGW_FACTOR_PASSWORD;
 	else if (strcmp(name, "totp") == 0)
 		factor = KGW_FACTOR_TOTP;
+	else if (strcmp(name, "backup-codes") == 0)
+		return enroll_revoke_recovery(e, user, KGW_RECOVERY_BACKUP);
+	else if (strcmp(name, "temp-code") == 0)
+		return enroll_revoke_recovery(e, user, KGW_RECOVERY_TEMP);
 	else
-		enroll_usage("revoke: the factor is password, totp or fido2");
+		enroll_usage("revoke: the factor is password, totp, "
+		    "backup-codes, temp-code or fido2");
 	enroll_open(e);
 	r = kgw_store_revoke(e->store, user, factor, e->operator_name);
 	enroll_close(e);

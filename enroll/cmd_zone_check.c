@@ -102,6 +102,12 @@ print_text(const struct kgw_login *l, const char *user, const char *rhost,
 	(void)printf(_("enrolled:   password %s, totp %s, security keys %u\n"),
 	    l->rec.pwhash[0] != '\0' ? "yes" : "no",
 	    l->rec.totp_sealed_len > 0 ? "yes" : "no", l->rec.fido2_count);
+	/* A recovery code may be what lets the person in (or not, here). */
+	if (l->rec.backup_left > 0 || l->rec.temp_expires > l->begun)
+		(void)printf(_("recovery:   backup codes %u, temporary code "
+		    "%s; taken on this host: %s\n"), l->rec.backup_left,
+		    l->rec.temp_expires > l->begun ? "yes" : "no",
+		    kgw_login_recovery_ready(l) ? "yes" : "no");
 	(void)printf(_("site:       %s: %s\n"), l->site.rule != NULL ?
 	    l->site.rule : "-", l->site.rule != NULL ?
 	    rule_text(l->site.rule) : "");

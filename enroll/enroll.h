@@ -168,6 +168,17 @@ int cmd_check(struct enroll *e, int argc, char **argv);
 int cmd_role(struct enroll *e, int argc, char **argv);
 int cmd_expires(struct enroll *e, int argc, char **argv);
 
+/* Recovery (cmd_recovery.c) and codes from a token (cmd_totp_check.c). */
+int cmd_backup_codes(struct enroll *e, int argc, char **argv);
+int cmd_temp_code(struct enroll *e, int argc, char **argv);
+int cmd_resync(struct enroll *e, int argc, char **argv);
+int enroll_revoke_recovery(struct enroll *e, const char *user,
+    enum kgw_recovery_kind kind);
+int totp_prove(struct enroll *e, const char *user, const struct kgw_totp *t,
+    const struct kgw_totp_pending *p);
+void totp_pending_note(const char *user);
+int totp_confirm(struct enroll *e, const char *user);
+
 /* audit report (cmd_audit_report.c): the records it counts. */
 struct audit_filter {
 	int64_t since, until;	/* [since, until), Unix time */

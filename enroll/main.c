@@ -35,6 +35,9 @@ static const struct command {
 	{ "enable", cmd_enable },
 	{ "delete", cmd_delete },
 	{ "revoke", cmd_revoke },
+	{ "backup-codes", cmd_backup_codes },
+	{ "temp-code", cmd_temp_code },
+	{ "resync", cmd_resync },
 	{ "zones", cmd_zones },
 	{ "role", cmd_role },
 	{ "expires", cmd_expires },
@@ -65,8 +68,14 @@ enroll_help(FILE *out)
 "                        set the password of USER (--temporary: to be\n"
 "                        changed at the next login)\n"
 "  totp USER [--secret] [--algorithm sha1|sha256|sha512] [--digits 6|8]\n"
-"       [--show qr|uri|none]\n"
-"                        enrol a TOTP secret for USER and show it once\n"
+"       [--show qr|uri|none] [--verify]\n"
+"                        enrol a TOTP secret for USER and show it once;\n"
+"                        with --verify it is active only once a code from\n"
+"                        the new device matches (the old one stays until\n"
+"                        then)\n"
+"  totp USER --confirm   activate USER's pending TOTP with a code from it\n"
+"  resync USER           re-centre USER's token on two consecutive codes\n"
+"                        (its clock may be up to a day off)\n"
 "  fido2 USER [--label LABEL] [--device PATH] [--algorithm es256|eddsa]\n"
 "       [--pin-stdin]\n"
 "                        enrol the security key plugged in (the first\n"
@@ -80,6 +89,14 @@ enroll_help(FILE *out)
 "  revoke USER password|totp|fido2 [LABEL]\n"
 "                        remove one factor of USER (fido2: the key\n"
 "                        LABEL, or all of them)\n"
+"  revoke USER backup-codes|temp-code\n"
+"                        remove USER's backup codes or temporary code\n"
+"  backup-codes USER [--count N]\n"
+"                        issue N (10) single-use backup codes, shown once;\n"
+"                        they replace USER's earlier ones\n"
+"  temp-code USER [--ttl DURATION]\n"
+"                        issue a single-use code for a person who lost\n"
+"                        every factor, valid for DURATION (1h; 1m to 24h)\n"
 "  zones USER [--set LIST | --add LIST | --remove LIST]\n"
 "                        show or change the zones USER may log in to\n"
 "  role USER [ROLE]      show or set the role of USER (staff, or a\n"
@@ -136,6 +153,11 @@ enroll_help(FILE *out)
 "                        (default: ask on the terminal, without echo)\n"
 "  --show HOW            qr: QR code, URI and secret (default); uri: the\n"
 "                        otpauth URI only; none: show no secret\n"
+"  --verify              totp: keep the new TOTP pending until a code from\n"
+"                        the new device (terminal or stdin) matches it\n"
+"  --confirm             totp: read a code for the pending TOTP\n"
+"  --count N             backup-codes: how many, 1 to 20 (default 10)\n"
+"  --ttl DURATION        temp-code: 90s, 30m, 2h ... (default 1h)\n"
 "\n"
 "Secrets are never taken from the command line.\n"
 "Exit status: 0 success, 1 failure, 2 command line error; zone-check:\n"

@@ -114,6 +114,12 @@ set_window(const struct parse_ctx *p, const char *v, struct kgw_conf *c)
 }
 
 static int
+set_max_drift(const struct parse_ctx *p, const char *v, struct kgw_conf *c)
+{
+	return set_uint(p, v, 0, KGW_TOTP_DRIFT_MAX, &c->totp_max_drift);
+}
+
+static int
 set_attempts(const struct parse_ctx *p, const char *v, struct kgw_conf *c)
 {
 	return set_uint(p, v, 1, 1000, &c->lockout_attempts);
@@ -219,6 +225,7 @@ static const struct {
 	{ "totp_algorithm", set_algorithm },
 	{ "totp_digits", set_digits },
 	{ "totp_window", set_window },
+	{ "totp_max_drift", set_max_drift },
 	{ "lockout_attempts", set_attempts },
 	{ "lockout_time", set_lock_time },
 	{ "busy_timeout", set_busy },
@@ -243,6 +250,7 @@ kgw_conf_defaults(struct kgw_conf *c)
 	c->totp_algorithm = KGW_TOTP_SHA1;	/* what every phone app reads */
 	c->totp_digits = 6;
 	c->totp_window = 1;
+	c->totp_max_drift = 3;		/* 90 s either way */
 	c->lockout_attempts = 5;
 	c->lockout_time = 900;
 	c->busy_timeout = 5000;
@@ -499,6 +507,7 @@ kgw_conf_format(const struct kgw_conf *c, char *out, size_t outlen)
 	    "totp_algorithm = %s\n"
 	    "totp_digits = %u\n"
 	    "totp_window = %u\n"
+	    "totp_max_drift = %u\n"
 	    "lockout_attempts = %u\n"
 	    "lockout_time = %u\n"
 	    "busy_timeout = %u\n"
@@ -509,7 +518,8 @@ kgw_conf_format(const struct kgw_conf *c, char *out, size_t outlen)
 	    "password_min_length = %u\n"
 	    "%s%s%s",
 	    c->store, c->key, c->issuer, kgw_totp_alg_name(c->totp_algorithm),
-	    c->totp_digits, c->totp_window, c->lockout_attempts,
+	    c->totp_digits, c->totp_window, c->totp_max_drift,
+	    c->lockout_attempts,
 	    c->lockout_time, c->busy_timeout, c->fail_delay, c->rp_id,
 	    c->fido2_touch_timeout, c->fido2_insert_timeout,
 	    c->password_min_length,

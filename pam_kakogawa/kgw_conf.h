@@ -34,6 +34,7 @@ struct kgw_conf {
 	enum kgw_totp_alg totp_algorithm;	/* for new enrolments */
 	unsigned totp_digits;		/* for new enrolments: 6 or 8 */
 	unsigned totp_window;		/* steps back accepted besides now */
+	unsigned totp_max_drift;	/* steps a token's clock may be off */
 	unsigned lockout_attempts;	/* consecutive failures that lock */
 	unsigned lockout_time;		/* seconds locked; 0: until unlocked */
 	unsigned busy_timeout;		/* milliseconds to wait for the store */

@@ -44,6 +44,12 @@ struct kgw_login {
 	char tty[KGW_AUDIT_FIELD_MAX + 1];
 	bool recorded;		/* the decision is in the audit trail */
 	char anchor[48];	/* "SEQ:MAC-prefix" of its record, or "-" */
+	/* The token's offset to remember when its code is accepted. */
+	int64_t totp_learned;
+	/* Recovery (login_recovery.c). */
+	int64_t begun;		/* when the login began */
+	struct kgw_recovery_match recovery;	/* the code given, if found */
+	const char *code_reason; /* why the code failed, when rc says less */
 };
 
 /*
@@ -107,8 +113,29 @@ bool kgw_login_fido2_missing(const struct kgw_login *l);
 /* Checks a password (a dummy hash for users without one). */
 void kgw_login_password(struct kgw_login *l, const char *password);
 
-/* Checks a typed code (against a dummy secret for users without TOTP). */
+/*
+ * Checks a typed code (against a dummy secret for users without TOTP),
+ * or a recovery code typed in its place.
+ */
 void kgw_login_totp(struct kgw_login *l, const char *typed, time_t now);
+
+/*
+ * Recovery (login_recovery.c). ready: the person has a backup or a
+ * temporary code this login could take in place of a TOTP code (the
+ * host's zone allows it, and asks for a code, not a key). code: when
+ * typed is shaped as a recovery code, checks it (the same work for
+ * everyone) and returns true; false leaves typed to the TOTP check.
+ */
+bool kgw_login_recovery_ready(const struct kgw_login *l);
+bool kgw_login_recovery_code(struct kgw_login *l, const char *typed,
+    time_t now);
+/*
+ * The account phase of a transaction whose auth phase allowed the person
+ * (the caller knows): a second factor kgw_login_account found missing
+ * was presented all the same, as the last recovery code that login used
+ * up. KGW_OK, the site's rule kept.
+ */
+int kgw_login_account_presented(struct kgw_login *l);
 
 /*
  * Decides and records the outcome: on success the code's step is used up

@@ -16,6 +16,7 @@
 #include "kgw_fido2.h"
 #include "kgw_log.h"
 #include "kgw_password.h"
+#include "kgw_recovery.h"
 #include "kgw_totp.h"
 #include "kgw_user.h"
 #include "kgw_zone.h"
@@ -44,6 +45,12 @@ struct kgw_user_rec {
 	unsigned fido2_count;		/* security keys enrolled, not flagged */
 	int64_t created;
 	int64_t updated;
+	/* Recovery and enrolment safety (kgw_recovery.h). */
+	int64_t totp_drift;		/* offset learned, in steps */
+	int64_t totp_drift_base;	/* offset resync found (0: none) */
+	unsigned backup_left;		/* backup codes not used */
+	int64_t temp_expires;		/* the unused temp code's end, or 0 */
+	bool totp_pending;		/* a new TOTP waits for its first code */
 	char role[KGW_ROLE_NAME_MAX + 1];	/* "": staff, the default */
 	int64_t expires;		/* 0: never; else no login from then on */
 	bool pw_temporary;		/* set by the helpdesk: change it first */
@@ -138,7 +145,9 @@ bool kgw_user_locked(const struct kgw_user_rec *rec, int64_t now);
 
 /*
  * Login state, each change atomic (two logins racing: one wins).
- * totp_accept is a login's final commit. It records step as used and
+ * totp_accept is a login's final commit. It records step as used (and
+ * seen->totp_drift as the token's offset: the login sets it from the
+ * step, kgw_totp_learn) and
  * clears the failures only if, at that instant, step is greater than the
  * stored one, the user is enabled, not expired and not locked at now
  * (KGW_ERR_EXPIRED past expires), and the sealed
@@ -237,6 +246,64 @@ int kgw_store_fido2_accept(struct kgw_store *s,
     const struct kgw_user_rec *seen, int64_t totp_step,
     const struct kgw_fido2_rec *key, int64_t sign_count, int64_t now,
     const struct kgw_audit_rec *audit);
+
+/*
+ * Recovery codes (kgw_recovery.h), kept as keyed hashes. recovery_issue
+ * replaces the person's codes of kind with the n given (a temp code: one,
+ * with the time it expires); recovery_revoke removes them
+ * (KGW_ERR_NOT_FOUND when there are none); both are recorded as changes.
+ * recovery_find looks a hash up among the person's codes
+ * (KGW_ERR_NOT_FOUND). recovery_accept is the final commit of a login
+ * that gave a code: in one transaction the code is used up (if it is
+ * still unused and, a temp code, unexpired at now), the user row passes
+ * what totp_accept checks, and the decision is recorded. Otherwise
+ * KGW_ERR_REPLAY (used meanwhile: of two logins racing with one code,
+ * one wins), KGW_ERR_DENIED (expired), KGW_ERR_NO_FACTOR (revoked or
+ * replaced meanwhile), or the errors of totp_accept.
+ */
+int kgw_store_recovery_issue(struct kgw_store *s, const char *name,
+    enum kgw_recovery_kind kind,
+    const unsigned char (*hashes)[KGW_RECOVERY_HASH_LEN], size_t n,
+    int64_t expires, const char *operator_name);
+int kgw_store_recovery_revoke(struct kgw_store *s, const char *name,
+    enum kgw_recovery_kind kind, const char *operator_name);
+int kgw_store_recovery_find(struct kgw_store *s, const char *name,
+    const unsigned char *hash, struct kgw_recovery_match *m);
+int kgw_store_recovery_accept(struct kgw_store *s,
+    const struct kgw_user_rec *seen, const struct kgw_recovery_match *m,
+    int64_t now, const struct kgw_audit_rec *audit);
+
+/*
+ * A new TOTP that waits for its first code (kakogawa-enroll totp
+ * --verify): the active one, if any, stays until then, and the pending
+ * one is never used by a login. pending_set stores it sealed, as set_totp
+ * would, replacing an earlier pending one; pending_get reads it
+ * (KGW_ERR_NOT_FOUND). totp_confirm makes it the active TOTP, with step
+ * (the code that proved it) used and drift its offset, if it is still the
+ * one pending (seen), else KGW_ERR_STALE. Any change of the active TOTP
+ * drops a pending one. totp_resync sets the token's offset, both its
+ * bound and its centre, to drift and raises its last used step to step
+ * (never lowers it: a code once used stays used), if the TOTP is still
+ * the one seen, else KGW_ERR_STALE. All three are recorded as changes.
+ */
+struct kgw_totp_pending {
+	unsigned char sealed[KGW_SEALED_MAX];
+	size_t sealed_len;
+	enum kgw_totp_alg alg;
+	unsigned digits;
+	int64_t created;
+};
+int kgw_store_totp_pending_set(struct kgw_store *s, const char *name,
+    const unsigned char *sealed, size_t sealed_len, enum kgw_totp_alg alg,
+    unsigned digits, const char *operator_name);
+int kgw_store_totp_pending_get(struct kgw_store *s, const char *name,
+    struct kgw_totp_pending *p);
+int kgw_store_totp_confirm(struct kgw_store *s, const char *name,
+    const struct kgw_totp_pending *seen, int64_t step, int64_t drift,
+    const char *operator_name);
+int kgw_store_totp_resync(struct kgw_store *s,
+    const struct kgw_user_rec *seen, int64_t step, int64_t drift,
+    const char *operator_name);
 
 /*
  * The audit trail. Each login commit above takes the record of its

@@ -48,6 +48,8 @@ struct kgw_zone {
 	bool uv;		/* security keys must verify the user */
 	unsigned remote_from;	/* bit i: remote logins from zone i */
 	bool console_only;	/* no remote login at all */
+	bool backup_codes;	/* a backup code may stand in for a code */
+	bool temp_codes;	/* so may a helpdesk's temporary code */
 };
 
 struct kgw_zone_range {

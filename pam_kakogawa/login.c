@@ -58,6 +58,7 @@ kgw_login_begin(struct kgw_login *l, const struct kgw_log *log,
 	l->rule = "-";
 	l->site.host = KGW_ZONE_NONE;
 	l->site.source = KGW_ZONE_NONE;
+	l->begun = (int64_t)now;
 	if ((r = kgw_conf_load(log, config_path, &l->conf)) != KGW_OK)
 		return r;
 	(void)kgw_role_policy(&l->conf, NULL, &l->policy);	/* staff's */
@@ -178,9 +179,16 @@ kgw_login_totp(struct kgw_login *l, const char *typed, time_t now)
 {
 	char code[KGW_TOTP_CODE_MAX + 1];
 	struct kgw_totp t;
+	const struct kgw_totp_range range = {
+		l->conf.totp_window, l->conf.totp_max_drift,
+		l->rec.totp_drift_base, l->rec.totp_drift,
+		l->rec.totp_last_step
+	};
 	int loaded, r;
 
 	l->presented |= KGW_HAVE_TOTP;
+	if (kgw_login_recovery_code(l, typed, now))
+		return;
 	loaded = load_totp(l, &t);
 	if (loaded != KGW_OK && loaded != KGW_ERR_NO_FACTOR) {
 		l->totp_rc = loaded;
@@ -190,8 +198,10 @@ kgw_login_totp(struct kgw_login *l, const char *typed, time_t now)
 		l->totp_rc = loaded == KGW_OK ? r : KGW_ERR_NO_FACTOR;
 		goto out;
 	}
-	r = kgw_totp_verify(&t, code, now, l->conf.totp_window,
-	    l->rec.totp_last_step, &l->totp_step);
+	/* RFC 6238 section 6: centred on the offset the last login learned. */
+	r = kgw_totp_check(&t, code, now, &range, &l->totp_step);
+	if (r == KGW_OK)
+		l->totp_learned = kgw_totp_learn(&range, l->totp_step, now);
 	l->totp_rc = loaded == KGW_OK ? r : KGW_ERR_NO_FACTOR;
 out:
 	kgw_totp_wipe(&t);
@@ -245,7 +255,8 @@ enrolled(const struct kgw_login *l)
 
 	if (l->rec.pwhash[0] != '\0')
 		have |= KGW_HAVE_PASSWORD;
-	if (l->rec.totp_sealed_len > 0)
+	/* A recovery code stands in for a TOTP code where it may. */
+	if (l->rec.totp_sealed_len > 0 || kgw_login_recovery_ready(l))
 		have |= KGW_HAVE_TOTP;
 	if (l->rec.fido2_count > 0)
 		have |= KGW_HAVE_FIDO2;
@@ -269,7 +280,7 @@ kgw_login_steps(const struct kgw_login *l)
 	    l->rec.fido2_count == 0)
 		return KGW_STEP_TOTP;
 	steps = KGW_STEP_FIDO2;
-	if (l->rec.totp_sealed_len > 0)
+	if (l->rec.totp_sealed_len > 0 || kgw_login_recovery_ready(l))
 		steps |= KGW_STEP_FALLBACK;
 	return steps;
 }
@@ -298,8 +309,11 @@ judge_person(struct kgw_login *l)
 static int
 code_failure(struct kgw_login *l)
 {
-	l->reason = l->totp_rc == KGW_ERR_NO_FACTOR ? "no_totp" :
-	    totp_reason(l->totp_rc);
+	if (l->code_reason != NULL)
+		l->reason = l->code_reason;
+	else
+		l->reason = l->totp_rc == KGW_ERR_NO_FACTOR ? "no_totp" :
+		    totp_reason(l->totp_rc);
 	return l->totp_rc;
 }
 
@@ -363,7 +377,12 @@ kgw_login_finish(struct kgw_login *l, bool need_password, time_t now)
 		 * one wins, and only its allow is in the trail. */
 		l->reason = "ok";
 		kgw_login_audit_fill(l, "auth", KGW_OK, now, &a);
-		if (l->fido2_rc == KGW_OK)
+		l->rec.totp_drift = l->totp_learned;	/* what the code taught */
+		if (l->recovery.kind != KGW_RECOVERY_NONE &&
+		    l->totp_rc == KGW_OK)
+			r = kgw_store_recovery_accept(l->store, &l->rec,
+			    &l->recovery, (int64_t)now, &a);
+		else if (l->fido2_rc == KGW_OK)
 			r = kgw_store_fido2_accept(l->store, &l->rec,
 			    l->totp_rc == KGW_OK ? l->totp_step : -1,
 			    &l->fido2_key, l->fido2_count, (int64_t)now, &a);
@@ -371,7 +390,9 @@ kgw_login_finish(struct kgw_login *l, bool need_password, time_t now)
 			r = kgw_store_totp_accept(l->store, &l->rec,
 			    l->totp_step, (int64_t)now, &a);
 		l->recorded = r == KGW_OK;
-		l->reason = r == KGW_OK ? "ok" : totp_reason(r);
+		l->reason = r == KGW_OK ? "ok" :
+		    (r == KGW_ERR_DENIED && l->recovery.kind ==
+		    KGW_RECOVERY_TEMP) ? "code_expired" : totp_reason(r);
 		if (r == KGW_ERR_ZONE)
 			l->rule = "zones_changed";	/* judged on old zones */
 	}

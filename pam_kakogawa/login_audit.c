@@ -35,10 +35,16 @@ kgw_login_factors(const struct kgw_login *l, char *out, size_t outlen)
 
 	(void)snprintf(out, outlen, "-");
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *name = names[i].name;
+
 		if (!(l->presented & names[i].bit) || len >= outlen)
 			continue;
+		/* A recovery code given at the code prompt, by its kind. */
+		if (names[i].bit == KGW_HAVE_TOTP &&
+		    l->recovery.kind != KGW_RECOVERY_NONE)
+			name = kgw_recovery_name(l->recovery.kind);
 		n = snprintf(out + len, outlen - len, "%s%s",
-		    len > 0 ? "," : "", names[i].name);
+		    len > 0 ? "," : "", name);
 		if (n > 0)
 			len += (size_t)n;
 	}

@@ -34,6 +34,10 @@
 #define MSG_ZONE_ACCOUNT N_("Login to this host is not permitted.")
 #define MSG_MUST_CHANGE N_("You must change your password now: the helpdesk " \
 	"set a temporary one.")
+/* After a login with a recovery code: what to do next. */
+#define MSG_TEMP_CODE N_("You logged in with a temporary code from the " \
+	"helpdesk. Have the helpdesk enrol a new second factor for you now.")
+#define MSG_BACKUP_LEFT N_("Backup code used. Backup codes left:")
 #define ITEM_LOG_MAX 64
 /* pam_set_data name: auth recorded an allow in this transaction. */
 #define AUTH_RECORDED "pam_kakogawa_auth_recorded"
@@ -399,6 +403,23 @@ pamk_login_free(struct kgw_login *l)
 	free(l);
 }
 
+/*
+ * A login with a recovery code is told what it means, once it is in:
+ * a temporary code is for today only, and backup codes run out.
+ */
+static void
+recovery_notice(pam_handle_t *pamh, const struct options *o,
+    const struct kgw_login *l)
+{
+	if (l->recovery.kind == KGW_RECOVERY_TEMP)
+		(void)pam_info(pamh, "%s", kgw_text(o->language,
+		    MSG_TEMP_CODE));
+	else if (l->recovery.kind == KGW_RECOVERY_BACKUP)
+		(void)pam_info(pamh, "%s %u", kgw_text(o->language,
+		    MSG_BACKUP_LEFT), l->rec.backup_left > 0 ?
+		    l->rec.backup_left - 1 : 0);
+}
+
 PAM_EXTERN int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
     const char **argv)
@@ -425,6 +446,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	if (r == KGW_OK) {
 		mark_recorded(pamh, user);
 		pamk_last_login(pamh, &o, l);
+		recovery_notice(pamh, &o, l);
 	}
 	pamk_login_free(l);
 	return r == KGW_OK ? PAM_SUCCESS : PAM_AUTH_ERR;
@@ -553,6 +575,9 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	pamk_login_service(pamh, l);
 	if ((r = pamk_login_site(pamh, l)) == KGW_OK)
 		r = kgw_login_account(l, time(NULL));
+	/* The last recovery code, used up by this very login's auth. */
+	if (r == KGW_ERR_NO_FACTOR && auth_recorded(pamh, l))
+		r = kgw_login_account_presented(l);
 	if (r == KGW_ERR_ZONE || r == KGW_ERR_NO_FACTOR)
 		(void)pam_error(pamh, "%s", kgw_text(o.language,
 		    MSG_ZONE_ACCOUNT));

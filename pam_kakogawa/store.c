@@ -54,6 +54,19 @@ check_op(const struct kgw_store *s, const char *name, const char *op)
 	return KGW_OK;
 }
 
+int
+kgw_store_check_name(const struct kgw_store *s, const char *name)
+{
+	return check_name(s, name);
+}
+
+int
+kgw_store_check_op(const struct kgw_store *s, const char *name,
+    const char *op)
+{
+	return check_op(s, name, op);
+}
+
 bool
 kgw_user_locked(const struct kgw_user_rec *rec, int64_t now)
 {
@@ -124,6 +137,13 @@ check_audit(const struct kgw_store *s, const struct kgw_audit_rec *audit)
 	if (s == NULL || !s->audited || audit == NULL)
 		return KGW_ERR_INTERNAL;
 	return KGW_OK;
+}
+
+int
+kgw_store_check_audit(const struct kgw_store *s,
+    const struct kgw_audit_rec *audit)
+{
+	return check_audit(s, audit);
 }
 
 int

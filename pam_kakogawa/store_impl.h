@@ -73,6 +73,30 @@ struct kgw_store_ops {
 	int (*audit_cut)(struct kgw_store *s, int64_t cut_seq,
 	    const unsigned char *cut_mac, const char *op, const char *detail);
 	int (*standalone)(struct kgw_store *s);
+	/* Recovery and enrolment safety (store_recovery.c). */
+	int (*recovery_issue)(struct kgw_store *s, const char *name,
+	    enum kgw_recovery_kind kind,
+	    const unsigned char (*hashes)[KGW_RECOVERY_HASH_LEN], size_t n,
+	    int64_t expires, const char *op);
+	int (*recovery_revoke)(struct kgw_store *s, const char *name,
+	    enum kgw_recovery_kind kind, const char *op);
+	int (*recovery_find)(struct kgw_store *s, const char *name,
+	    const unsigned char *hash, struct kgw_recovery_match *m);
+	int (*recovery_accept)(struct kgw_store *s,
+	    const struct kgw_user_rec *seen,
+	    const struct kgw_recovery_match *m, int64_t now,
+	    const struct kgw_audit_rec *audit);
+	int (*totp_pending_set)(struct kgw_store *s, const char *name,
+	    const unsigned char *sealed, size_t sealed_len,
+	    enum kgw_totp_alg alg, unsigned digits, const char *op);
+	int (*totp_pending_get)(struct kgw_store *s, const char *name,
+	    struct kgw_totp_pending *p);
+	int (*totp_confirm)(struct kgw_store *s, const char *name,
+	    const struct kgw_totp_pending *seen, int64_t step, int64_t drift,
+	    const char *op);
+	int (*totp_resync)(struct kgw_store *s,
+	    const struct kgw_user_rec *seen, int64_t step, int64_t drift,
+	    const char *op);
 };
 
 /* Every backend's handle starts with this. */
@@ -88,6 +112,13 @@ struct kgw_store {
 	int64_t last_seq;
 	unsigned char last_mac[KGW_AUDIT_MAC_LEN];
 };
+
+/* Argument checks of store.c, for the other dispatch files. */
+int kgw_store_check_name(const struct kgw_store *s, const char *name);
+int kgw_store_check_op(const struct kgw_store *s, const char *name,
+    const char *op);
+int kgw_store_check_audit(const struct kgw_store *s,
+    const struct kgw_audit_rec *audit);
 
 /* The SQLite backend (store_sqlite.c). */
 int kgw_store_sqlite_open(const struct kgw_log *log,

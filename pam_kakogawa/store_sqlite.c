@@ -108,11 +108,14 @@ kgw_sq_user_accept(struct sqlite_store *ss, const struct kgw_user_rec *seen,
 
 	/* Every condition is checked again here, at commit time. */
 	if ((r = kgw_sq_db_prepare_user(ss, totp ? "UPDATE users SET"
-	    " totp_last_step = ?2, fail_count = 0, locked_until = 0"
+	    " totp_last_step = ?2, totp_drift = ?7, fail_count = 0,"
+	    " locked_until = 0"
 	    ACCEPT_WHERE " AND totp_last_step < ?2 AND totp_secret = ?4" :
 	    "UPDATE users SET fail_count = 0, locked_until = 0" ACCEPT_WHERE,
 	    seen->name, &st)) != KGW_OK ||
 	    (totp && (r = kgw_sq_bind_int(ss, st, 2, step)) != KGW_OK) ||
+	    (totp && (r = kgw_sq_bind_int(ss, st, 7, seen->totp_drift)) !=
+	    KGW_OK) ||
 	    (r = kgw_sq_bind_int(ss, st, 3, now)) != KGW_OK ||
 	    (totp && (r = kgw_sq_bind_ok(ss, sqlite3_bind_blob(st, 4,
 	    seen->totp_sealed, (int)seen->totp_sealed_len, SQLITE_STATIC))) !=
@@ -441,7 +444,10 @@ fail:
 	return r;
 }
 
-/* A new secret starts with no used step; the failure count is kept. */
+/*
+ * A new secret starts with no used step and no offset (and drops a
+ * pending one: a trigger); the failure count is kept.
+ */
 static int
 sqlite_set_totp(struct kgw_store *s, const char *name,
     const unsigned char *sealed, size_t sealed_len, enum kgw_totp_alg alg,
@@ -460,6 +466,7 @@ sqlite_set_totp(struct kgw_store *s, const char *name,
 	c.detail = detail;
 	if ((r = kgw_sq_change_stmt(ss, "UPDATE users SET totp_secret = ?3,"
 	    " totp_alg = ?4, totp_digits = ?5, totp_last_step = -1,"
+	    " totp_drift = 0, totp_drift_base = 0,"
 	    " updated = ?2 WHERE name = ?1", &c, &st)) != KGW_OK ||
 	    (r = kgw_sq_bind_ok(ss, sqlite3_bind_blob(st, 3, sealed,
 	    (int)sealed_len, SQLITE_STATIC))) != KGW_OK ||
@@ -482,6 +489,7 @@ sqlite_revoke(struct kgw_store *s, const char *name, enum kgw_factor factor,
 		    "revoke:password", KGW_ERR_NOT_FOUND);
 	return change_run(s, "UPDATE users SET totp_secret = NULL,"
 	    " totp_alg = NULL, totp_digits = NULL, totp_last_step = -1,"
+	    " totp_drift = 0, totp_drift_base = 0,"
 	    " updated = ?2 WHERE name = ?1", name, op, "revoke:totp",
 	    KGW_ERR_NOT_FOUND);
 }
@@ -597,6 +605,14 @@ static const struct kgw_store_ops sqlite_ops = {
 	.audit_rehead = kgw_sq_audit_rehead,
 	.standalone = kgw_sq_standalone,
 	.audit_cut = kgw_sq_audit_cut,
+	.recovery_issue = kgw_sq_recovery_issue,
+	.recovery_revoke = kgw_sq_recovery_revoke,
+	.recovery_find = kgw_sq_recovery_find,
+	.recovery_accept = kgw_sq_recovery_accept,
+	.totp_pending_set = kgw_sq_totp_pending_set,
+	.totp_pending_get = kgw_sq_totp_pending_get,
+	.totp_confirm = kgw_sq_totp_confirm,
+	.totp_resync = kgw_sq_totp_resync,
 };
 
 int

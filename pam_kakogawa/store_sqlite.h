@@ -27,11 +27,18 @@ struct sqlite_store {
 #define USER_COLUMNS "name, disabled, pwhash, totp_secret, totp_alg," \
 	" totp_digits, totp_last_step, fail_count, locked_until, created, updated," \
 	" zones, (SELECT count(*) FROM fido2 WHERE fido2.user = users.name" \
-	" AND flagged = 0)," \
+	" AND flagged = 0)," RECOVERY_COLUMNS "," \
 	" role, expires, pw_temporary, last_login, last_from, fails_since"
+/* What recovery adds (store_sqlite_recovery.c). */
+#define RECOVERY_COLUMNS " totp_drift, totp_drift_base," \
+	" (SELECT count(*) FROM backup_codes b WHERE b.user = users.name" \
+	" AND b.used = 0), coalesce((SELECT expires FROM temp_codes t" \
+	" WHERE t.user = users.name AND t.used = 0), 0)," \
+	" EXISTS (SELECT 1 FROM totp_pending p WHERE p.user = users.name)"
 enum { COL_NAME, COL_DISABLED, COL_PWHASH, COL_SECRET, COL_ALG, COL_DIGITS,
 	COL_LAST_STEP, COL_FAILS, COL_LOCKED, COL_CREATED, COL_UPDATED,
-	COL_ZONES, COL_FIDO2,
+	COL_ZONES, COL_FIDO2, COL_DRIFT, COL_DRIFT_BASE, COL_BACKUP_LEFT,
+	COL_TEMP_EXPIRES, COL_PENDING,
 	COL_ROLE, COL_EXPIRES, COL_PW_TEMP, COL_LAST_LOGIN, COL_LAST_FROM,
 	COL_FAILS_SINCE };
 
@@ -99,12 +106,12 @@ int kgw_sq_change_record(struct sqlite_store *ss,
     const struct kgw_sq_change *c);
 /*
  * A login's commit on the user row: failures cleared, and with step >= 0
- * the TOTP step used, if the row is still as seen (kgw_store_totp_accept).
+ * the TOTP step used, if the row is still as seen (kgw_store_totp_accept);
+ * then the last login noted. The caller appends the audit record.
  */
 int kgw_sq_user_accept(struct sqlite_store *ss,
     const struct kgw_user_rec *seen, int64_t step, int64_t now,
     const struct kgw_audit_rec *audit);
-/* The statement-level part of a login commit, then its audit record. */
 
 /* Security keys (store_sqlite_fido2.c). */
 int kgw_sq_fido2_add(struct kgw_store *s, const char *name,
@@ -151,6 +158,31 @@ int kgw_sq_audit_put(struct kgw_store *s, const struct kgw_audit_rec *r);
 int kgw_sq_audit_rehead(struct kgw_store *s, const struct kgw_audit_head *h);
 int kgw_sq_audit_cut(struct kgw_store *s, int64_t cut_seq,
     const unsigned char *cut_mac, const char *op, const char *detail);
+
+/* Recovery codes (store_sqlite_recovery.c). */
+int kgw_sq_recovery_issue(struct kgw_store *s, const char *name,
+    enum kgw_recovery_kind kind,
+    const unsigned char (*hashes)[KGW_RECOVERY_HASH_LEN], size_t n,
+    int64_t expires, const char *op);
+int kgw_sq_recovery_revoke(struct kgw_store *s, const char *name,
+    enum kgw_recovery_kind kind, const char *op);
+int kgw_sq_recovery_find(struct kgw_store *s, const char *name,
+    const unsigned char *hash, struct kgw_recovery_match *m);
+int kgw_sq_recovery_accept(struct kgw_store *s,
+    const struct kgw_user_rec *seen, const struct kgw_recovery_match *m,
+    int64_t now, const struct kgw_audit_rec *audit);
+
+/* A TOTP pending, confirmed, resynchronised (store_sqlite_totp.c). */
+int kgw_sq_totp_pending_set(struct kgw_store *s, const char *name,
+    const unsigned char *sealed, size_t sealed_len, enum kgw_totp_alg alg,
+    unsigned digits, const char *op);
+int kgw_sq_totp_pending_get(struct kgw_store *s, const char *name,
+    struct kgw_totp_pending *p);
+int kgw_sq_totp_confirm(struct kgw_store *s, const char *name,
+    const struct kgw_totp_pending *seen, int64_t step, int64_t drift,
+    const char *op);
+int kgw_sq_totp_resync(struct kgw_store *s, const struct kgw_user_rec *seen,
+    int64_t step, int64_t drift, const char *op);
 
 /* The connection (store_sqlite_conn.c). */
 int kgw_sq_open(struct sqlite_store *ss, unsigned busy_timeout, int flags);

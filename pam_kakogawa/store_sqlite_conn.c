@@ -92,6 +92,49 @@ static const char *const migrations[] = {
 	") STRICT;",
 
 	/*
+	 * Recovery and enrolment safety (kgw_recovery.h): the token's clock
+	 * offset in steps, learned by logins (totp_drift) within
+	 * totp_max_drift of the one resync found (totp_drift_base); backup
+	 * and temporary codes, kept only as keyed hashes; a new TOTP waiting
+	 * for its first code. All go with their person, and a pending TOTP
+	 * with any change of the active one.
+	 */
+	"ALTER TABLE users ADD COLUMN totp_drift INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE users ADD COLUMN totp_drift_base INTEGER NOT NULL"
+	" DEFAULT 0;"
+	"CREATE TABLE backup_codes ("
+	" id INTEGER PRIMARY KEY,"
+	" user TEXT NOT NULL,"
+	" hash BLOB NOT NULL,"
+	" created INTEGER NOT NULL,"
+	" used INTEGER NOT NULL DEFAULT 0,"
+	" used_at INTEGER NOT NULL DEFAULT 0,"
+	" UNIQUE (user, hash)"
+	") STRICT;"
+	"CREATE TABLE temp_codes ("
+	" user TEXT PRIMARY KEY NOT NULL,"
+	" hash BLOB NOT NULL,"
+	" created INTEGER NOT NULL,"
+	" expires INTEGER NOT NULL,"
+	" operator TEXT NOT NULL,"
+	" used INTEGER NOT NULL DEFAULT 0,"
+	" used_at INTEGER NOT NULL DEFAULT 0"
+	") STRICT;"
+	"CREATE TABLE totp_pending ("
+	" user TEXT PRIMARY KEY NOT NULL,"
+	" secret BLOB NOT NULL,"
+	" alg INTEGER NOT NULL,"
+	" digits INTEGER NOT NULL,"
+	" created INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE TRIGGER users_delete_recovery AFTER DELETE ON users BEGIN"
+	" DELETE FROM backup_codes WHERE user = old.name;"
+	" DELETE FROM temp_codes WHERE user = old.name;"
+	" DELETE FROM totp_pending WHERE user = old.name; END;"
+	"CREATE TRIGGER users_totp_pending AFTER UPDATE OF totp_secret ON users"
+	" BEGIN DELETE FROM totp_pending WHERE user = new.name; END;",
+
+	/*
 	 * The account lifecycle: a role (kgw_role.h), an expiry time, a
 	 * temporary password, and the last login with the failures since.
 	 */

@@ -191,6 +191,30 @@ col_blob(sqlite3_stmt *st, int col, unsigned char *out, size_t outcap,
 	return true;
 }
 
+/* The recovery columns (RECOVERY_COLUMNS); the first bad one, or NULL. */
+static const char *
+row_recovery(sqlite3_stmt *st, struct kgw_user_rec *rec)
+{
+	const int64_t far = KGW_TOTP_RESYNC_STEPS + KGW_TOTP_DRIFT_MAX;
+	int64_t v;
+
+	if (!kgw_sq_col_int(st, COL_DRIFT_BASE, -KGW_TOTP_RESYNC_STEPS,
+	    KGW_TOTP_RESYNC_STEPS, &rec->totp_drift_base))
+		return "totp_drift_base";
+	if (!kgw_sq_col_int(st, COL_DRIFT, -far, far, &rec->totp_drift))
+		return "totp_drift";
+	if (!kgw_sq_col_int(st, COL_BACKUP_LEFT, 0, UINT_MAX, &v))
+		return "backup_codes";
+	rec->backup_left = (unsigned)v;
+	if (!kgw_sq_col_int(st, COL_TEMP_EXPIRES, 0, INT64_MAX,
+	    &rec->temp_expires))
+		return "temp_codes";
+	if (!kgw_sq_col_int(st, COL_PENDING, 0, 1, &v))
+		return "totp_pending";
+	rec->totp_pending = v != 0;
+	return NULL;
+}
+
 /* Returns the name of the first bad column of the counters, or NULL. */
 static const char *
 row_state(sqlite3_stmt *st, struct kgw_user_rec *rec)
@@ -218,7 +242,7 @@ row_state(sqlite3_stmt *st, struct kgw_user_rec *rec)
 	if (!kgw_sq_col_int(st, COL_FIDO2, 0, UINT_MAX, &v))
 		return "fido2";
 	rec->fido2_count = (unsigned)v;
-	return NULL;
+	return row_recovery(st, rec);
 }
 
 /* Returns the name of the first bad factor column, or NULL. */

@@ -144,39 +144,128 @@ int
 kgw_totp_verify(const struct kgw_totp *t, const char *code, time_t now,
     unsigned window, int64_t last_step, int64_t *matched)
 {
+	const struct kgw_totp_range range = { window, 0, 0, 0, last_step };
+
+	return kgw_totp_check(t, code, now, &range, matched);
+}
+
+static int64_t
+clamp(int64_t v, int64_t lo, int64_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+static int64_t
+distance(int64_t a, int64_t b)
+{
+	return a > b ? a - b : b - a;
+}
+
+static bool
+range_ok(const struct kgw_totp_range *r)
+{
+	return r != NULL && r->window <= KGW_TOTP_WINDOW_MAX &&
+	    r->max_drift <= KGW_TOTP_DRIFT_MAX &&
+	    r->base >= -KGW_TOTP_RESYNC_STEPS &&
+	    r->base <= KGW_TOTP_RESYNC_STEPS;
+}
+
+/*
+ * The bound is fixed by base, the centre moves with what logins learn:
+ * a token whose clock walks off is followed, never further than
+ * max_drift from where the helpdesk last put it, and the steps on the
+ * far side of the centre are refused once it has moved.
+ */
+int
+kgw_totp_check(const struct kgw_totp *t, const char *code, time_t now,
+    const struct kgw_totp_range *r, int64_t *matched)
+{
 	char cand[KGW_TOTP_CODE_MAX + 1];
-	int64_t cur = kgw_totp_step(now), found = -1;
+	int64_t cur = kgw_totp_step(now), m, back, centre, s, lo, hi;
+	int64_t found = -1, best = INT64_MAX;
 	bool replay = false;
-	unsigned i;
-	int r = KGW_ERR_DENIED;
+	int rc = KGW_ERR_DENIED;
 
 	if (!totp_ok(t) || code == NULL || strlen(code) != t->digits ||
-	    window > KGW_TOTP_WINDOW_MAX || cur < 0 || matched == NULL)
+	    !range_ok(r) || cur < 0 || matched == NULL)
 		return KGW_ERR_INVALID;
-	/* Newest first; every candidate is computed and compared. */
-	for (i = 0; i <= window && (int64_t)i <= cur; i++) {
-		int64_t step = cur - (int64_t)i;
-		bool eq;
+	m = (int64_t)r->max_drift;
+	back = m + (int64_t)r->window;
+	centre = cur + clamp(r->drift, r->base - m, r->base + m);
+	lo = cur + r->base - back;
+	hi = cur + r->base + m;
+	/* Newest first: of two matches as near the centre, the newer. */
+	for (s = hi; s >= lo && s >= 0; s--) {
+		bool eq, near = s >= centre - back && s <= centre + m;
 
-		if (kgw_totp_code(t, step, cand) != KGW_OK) {
-			r = KGW_ERR_CRYPTO;
+		if (kgw_totp_code(t, s, cand) != KGW_OK) {
+			rc = KGW_ERR_CRYPTO;
 			goto out;
 		}
 		eq = CRYPTO_memcmp(cand, code, t->digits) == 0;
-		if (eq && step > last_step && found < 0)
-			found = step;
-		else if (eq && step <= last_step)
+		if (eq && near && s > r->last_step &&
+		    distance(s, centre) < best) {
+			found = s;
+			best = distance(s, centre);
+		} else if (eq && near && s <= r->last_step) {
 			replay = true;
+		}
 	}
 	if (found >= 0) {
 		*matched = found;
-		r = KGW_OK;
+		rc = KGW_OK;
 	} else if (replay) {
-		r = KGW_ERR_REPLAY;
+		rc = KGW_ERR_REPLAY;
 	}
 out:
 	OPENSSL_cleanse(cand, sizeof(cand));
-	return r;
+	return rc;
+}
+
+int64_t
+kgw_totp_learn(const struct kgw_totp_range *r, int64_t matched, time_t now)
+{
+	int64_t m = (int64_t)r->max_drift;
+
+	return clamp(matched - kgw_totp_step(now), r->base - m, r->base + m);
+}
+
+int
+kgw_totp_find_pair(const struct kgw_totp *t, const char *code1,
+    const char *code2, time_t now, unsigned span, int64_t *second)
+{
+	char cand[KGW_TOTP_CODE_MAX + 1];
+	int64_t cur = kgw_totp_step(now), s, found = -1;
+	bool prev_eq = false;
+	int rc = KGW_ERR_DENIED;
+
+	if (!totp_ok(t) || code1 == NULL || code2 == NULL ||
+	    strlen(code1) != t->digits || strlen(code2) != t->digits ||
+	    span > KGW_TOTP_RESYNC_STEPS || cur < 0 || second == NULL)
+		return KGW_ERR_INVALID;
+	/* s is the second step; the first loop only reads code1's. */
+	for (s = cur - (int64_t)span - 1; s <= cur + (int64_t)span; s++) {
+		bool eq;
+
+		if (s < 0)
+			continue;
+		if (kgw_totp_code(t, s, cand) != KGW_OK) {
+			rc = KGW_ERR_CRYPTO;
+			goto out;
+		}
+		eq = CRYPTO_memcmp(cand, code2, t->digits) == 0;
+		if (prev_eq && eq &&
+		    (found < 0 || distance(s, cur) < distance(found, cur)))
+			found = s;
+		prev_eq = CRYPTO_memcmp(cand, code1, t->digits) == 0;
+	}
+	if (found >= 0) {
+		*second = found;
+		rc = KGW_OK;
+	}
+out:
+	OPENSSL_cleanse(cand, sizeof(cand));
+	return rc;
 }
 
 int

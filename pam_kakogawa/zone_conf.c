@@ -41,6 +41,10 @@ kgw_zone_conf_add(struct kgw_zones *z, const char *name, char *why,
 	zone->factors = KGW_NEED_PASSWORD | KGW_NEED_TOKEN;
 	zone->remote_from = 1u << z->nzones;
 	zone->console_only = false;
+	/* Paper codes are opt-in; a helpdesk's code, issued to one
+	 * person for hours, is taken unless the zone says no. */
+	zone->backup_codes = false;
+	zone->temp_codes = true;
 	z->nzones++;
 	return KGW_OK;
 }
@@ -262,6 +266,35 @@ set_console_only(struct kgw_zones *z, unsigned zone, char *v, char *why,
 	return KGW_OK;
 }
 
+static int
+set_yes_no(const char *key, const char *v, bool *out, char *why,
+    size_t whylen)
+{
+	if (strcmp(v, "yes") == 0)
+		*out = true;
+	else if (strcmp(v, "no") == 0)
+		*out = false;
+	else
+		return WHY("%s must be yes or no", key);
+	return KGW_OK;
+}
+
+static int
+set_backup_codes(struct kgw_zones *z, unsigned zone, char *v, char *why,
+    size_t whylen)
+{
+	return set_yes_no("backup_codes", v, &z->zone[zone].backup_codes, why,
+	    whylen);
+}
+
+static int
+set_temp_codes(struct kgw_zones *z, unsigned zone, char *v, char *why,
+    size_t whylen)
+{
+	return set_yes_no("temp_codes", v, &z->zone[zone].temp_codes, why,
+	    whylen);
+}
+
 /* networks and gateways may repeat: each line adds to the list. */
 static const struct {
 	const char *key;
@@ -275,6 +308,8 @@ static const struct {
 	{ "console_only", set_console_only, false },
 	{ "remote_factors", set_remote_factors, false },
 	{ "user_verification", set_uv, false },
+	{ "backup_codes", set_backup_codes, false },
+	{ "temp_codes", set_temp_codes, false },
 };
 
 int
@@ -381,6 +416,10 @@ format_zone(const struct kgw_zones *z, unsigned i, char *out, size_t outlen,
 	    format_factors("remote_factors", zone->remote_factors, out,
 	    outlen, len) != KGW_OK) || (zone->uv && append(out, outlen, len,
 	    "user_verification = yes\n") != KGW_OK) ||
+	    (zone->backup_codes && append(out, outlen, len,
+	    "backup_codes = yes\n") != KGW_OK) ||
+	    (!zone->temp_codes && append(out, outlen, len,
+	    "temp_codes = no\n") != KGW_OK) ||
 	    append(out, outlen, len, "remote_from =") != KGW_OK)
 		return KGW_ERR_INVALID;
 	for (j = 0; j < z->nzones; j++)

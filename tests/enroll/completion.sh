@@ -11,7 +11,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 
 [ -r /usr/share/bash-completion/bash_completion ] ||
 	tap_skip_all "bash-completion is not installed"
-tap_plan 12
+tap_plan 13
 
 # The completion calls the tool by name: the one under test comes first.
 mkdir "$tmp/bin"
@@ -67,7 +67,7 @@ complete_line kakogawa-enroll --config "$conf" add sato --zones ""
 expect internet lgwan mynumber
 desc="factors after revoke USER"
 complete_line kakogawa-enroll --config "$conf" revoke tanaka ""
-expect fido2 password totp
+expect backup-codes fido2 password temp-code totp
 desc="roles after role USER: staff and the [role] sections"
 printf '[role admin]\nlockout_attempts = 3\n' >>"$conf"
 complete_line kakogawa-enroll --config "$conf" role tanaka ""
@@ -83,5 +83,8 @@ complete_line kakogawa-enroll audit ""
 expect export prune report start verify
 desc="a subcommand's options from --help (--sh: --show)"
 complete_line kakogawa-enroll totp tanaka --sh; expect --show
+desc="durations after temp-code USER --ttl"
+complete_line kakogawa-enroll temp-code tanaka --ttl ""
+expect 30m 1h 2h 8h 24h
 
 tap_status

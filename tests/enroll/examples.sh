@@ -88,7 +88,7 @@ expect() {
 	fi
 }
 
-tap_plan 31
+tap_plan 36
 
 # A throwaway deployment, then the city's zones in place of its starter
 # configuration.
@@ -164,6 +164,22 @@ expect "lgwan host, person without a token: no_token" \
     suzuki 10.20.1.5 lgwan deny no_token no_token
 expect "unknown person: unknown_user" \
     nobody 10.20.1.5 lgwan deny unknown_user same_zone
+
+# A lost phone: backup codes stand in for a code where the zone takes
+# them (lgwan), not in mynumber; the helpdesk's temporary code does.
+backup_only() {
+	kgw add ito --zones lgwan && kgw backup-codes ito &&
+	    kgw add kato --zones mynumber && kgw backup-codes kato
+}
+step "ito of lgwan and kato of mynumber: backup codes, no token" \
+    backup_only
+expect "lgwan host, person with backup codes only: allowed" \
+    ito 10.20.1.5 lgwan allow ok same_zone
+expect "mynumber console, backup codes only: no_token" \
+    kato - mynumber deny no_token no_token
+step "kato gets a temporary code" kgw temp-code kato --ttl 1h
+expect "mynumber console, a temporary code: allowed" \
+    kato - mynumber allow ok console
 
 # doc/kakogawa.conf.example parses: zone-check reaches a verdict (allow
 # or deny) instead of "cannot judge".

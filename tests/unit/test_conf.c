@@ -101,6 +101,7 @@ assert_defaults(const struct kgw_conf *c)
 	ck_assert_int_eq(c->totp_algorithm, KGW_TOTP_SHA1);
 	ck_assert_uint_eq(c->totp_digits, 6);
 	ck_assert_uint_eq(c->totp_window, 1);
+	ck_assert_uint_eq(c->totp_max_drift, 3);
 	ck_assert_uint_eq(c->lockout_attempts, 5);
 	ck_assert_uint_eq(c->lockout_time, 900);
 	ck_assert_uint_eq(c->busy_timeout, 5000);
@@ -116,6 +117,7 @@ assert_same(const struct kgw_conf *a, const struct kgw_conf *b)
 	ck_assert_int_eq(a->totp_algorithm, b->totp_algorithm);
 	ck_assert_uint_eq(a->totp_digits, b->totp_digits);
 	ck_assert_uint_eq(a->totp_window, b->totp_window);
+	ck_assert_uint_eq(a->totp_max_drift, b->totp_max_drift);
 	ck_assert_uint_eq(a->lockout_attempts, b->lockout_attempts);
 	ck_assert_uint_eq(a->lockout_time, b->lockout_time);
 	ck_assert_uint_eq(a->busy_timeout, b->busy_timeout);
@@ -228,6 +230,16 @@ START_TEST(test_each_key_alone)
 	assert_same(&c, &want);
 
 	kgw_conf_defaults(&want);
+	want.totp_max_drift = 10;
+	ck_assert_int_eq(parse("totp_max_drift = 10\n", &c), KGW_OK);
+	assert_same(&c, &want);
+
+	kgw_conf_defaults(&want);
+	want.totp_max_drift = 0;
+	ck_assert_int_eq(parse("totp_max_drift = 0\n", &c), KGW_OK);
+	assert_same(&c, &want);
+
+	kgw_conf_defaults(&want);
 	want.lockout_attempts = 1000;
 	ck_assert_int_eq(parse("lockout_attempts = 1000\n", &c), KGW_OK);
 	assert_same(&c, &want);
@@ -321,6 +333,9 @@ static const struct bad_case bad_cases[] = {
 	{ "totp_window = 01\n", 1 },
 	{ "totp_window = 1 2\n", 1 },
 	{ "totp_window = 0x1\n", 1 },
+	{ "totp_max_drift = 11\n", 1 },
+	{ "totp_max_drift = -1\n", 1 },
+	{ "totp_max_drift = 3\ntotp_max_drift = 3\n", 2 },
 	{ "lockout_attempts = 0\n", 1 },
 	{ "lockout_attempts = 1001\n", 1 },
 	{ "lockout_time = 31622401\n", 1 },
@@ -462,6 +477,7 @@ START_TEST(test_format_roundtrip_custom)
 	a.totp_algorithm = KGW_TOTP_SHA512;
 	a.totp_digits = 8;
 	a.totp_window = 0;
+	a.totp_max_drift = 7;
 	a.lockout_attempts = 3;
 	a.lockout_time = 0;
 	a.busy_timeout = 60000;

@@ -274,7 +274,7 @@ START_TEST(test_create_reopen)
 	kgw_store_close(&s);
 	db = raw_open();
 	raw_query(db, "PRAGMA user_version", text, sizeof(text));
-	ck_assert_str_eq(text, "6");
+	ck_assert_str_eq(text, "7");
 	raw_query(db, "PRAGMA journal_mode", text, sizeof(text));
 	ck_assert_str_eq(text, "wal");
 	raw_close(db);
@@ -813,6 +813,12 @@ START_TEST(test_migrate_v1)
 	ck_assert_uint_eq(rec.fail_count, 2);
 	ck_assert_int_eq(rec.created, 1700000000);
 	ck_assert_str_eq(rec.zones, "");	/* authorised nowhere yet */
+	/* No offset learned, no recovery code, nothing pending. */
+	ck_assert_int_eq(rec.totp_drift, 0);
+	ck_assert_int_eq(rec.totp_drift_base, 0);
+	ck_assert_uint_eq(rec.backup_left, 0);
+	ck_assert_int_eq(rec.temp_expires, 0);
+	ck_assert(!rec.totp_pending);
 	/* Made before the audit trail: no change until it is started. */
 	ck_assert_int_eq(kgw_store_set_disabled(s, "alice", true, OP1),
 	    KGW_ERR_TAMPERED);
@@ -822,7 +828,7 @@ START_TEST(test_migrate_v1)
 	kgw_store_close(&s);
 	db = raw_open();
 	raw_query(db, "PRAGMA user_version", text, sizeof(text));
-	ck_assert_str_eq(text, "6");
+	ck_assert_str_eq(text, "7");
 	raw_query(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'changes'",
 	    text, sizeof(text));
 	ck_assert_str_eq(text, "1");

@@ -815,6 +815,205 @@ START_TEST(test_wipe)
 }
 END_TEST
 
+/* ---- a token whose clock drifts (kgw_totp_check) ------------------------ */
+
+#define SPREAD 24	/* steps either side of NOW the drift tests use */
+
+/* 8 digits: the codes of 2 * SPREAD + 1 steps around NOW all differ. */
+static void
+drift_setup(struct kgw_totp *t)
+{
+	char seen[2 * SPREAD + 1][KGW_TOTP_CODE_MAX + 1];
+	int64_t cur = kgw_totp_step(NOW);
+	int i, j;
+
+	memset(t, 0, sizeof(*t));
+	memcpy(t->secret, "kakogawa-drift-secret", 21);
+	t->secret_len = 21;
+	t->alg = KGW_TOTP_SHA1;
+	t->digits = 8;
+	for (i = 0; i < 2 * SPREAD + 1; i++) {
+		code_at(t, cur - SPREAD + i, seen[i]);
+		for (j = 0; j < i; j++)
+			ck_assert_str_ne(seen[i], seen[j]);
+	}
+}
+
+/* The result of checking the code of step off (from NOW) against r. */
+static int
+check_at(const struct kgw_totp *t, const struct kgw_totp_range *r,
+    int64_t off, int64_t *matched)
+{
+	char code[KGW_TOTP_CODE_MAX + 1];
+
+	code_at(t, kgw_totp_step(NOW) + off, code);
+	return kgw_totp_check(t, code, NOW, r, matched);
+}
+
+/* A fresh token: max_drift either way, window more back. */
+START_TEST(test_check_fresh)
+{
+	const struct kgw_totp_range r = { 1, 3, 0, 0, -1 };
+	struct kgw_totp t;
+	int64_t off, matched;
+
+	drift_setup(&t);
+	for (off = -SPREAD; off <= SPREAD; off++) {
+		matched = -7;
+		if (off >= -4 && off <= 3) {
+			ck_assert_int_eq(check_at(&t, &r, off, &matched),
+			    KGW_OK);
+			ck_assert_int_eq(matched, kgw_totp_step(NOW) + off);
+		} else {
+			ck_assert_int_eq(check_at(&t, &r, off, &matched),
+			    KGW_ERR_DENIED);
+			ck_assert_int_eq(matched, -7);
+		}
+	}
+}
+END_TEST
+
+/* Centred on the learned offset, never past the bound around base. */
+START_TEST(test_check_centred)
+{
+	struct kgw_totp_range r = { 1, 3, 0, 2, -1 };
+	struct kgw_totp t;
+	int64_t off, matched;
+
+	drift_setup(&t);
+	/* Learned +2: [-2, +5] centred, within the bound [-4, +3]. */
+	for (off = -SPREAD; off <= SPREAD; off++)
+		ck_assert_int_eq(check_at(&t, &r, off, &matched),
+		    off >= -2 && off <= 3 ? KGW_OK : KGW_ERR_DENIED);
+	/* Learned -3: [-7, 0] centred, [-4, 0] within the bound. */
+	r.drift = -3;
+	for (off = -SPREAD; off <= SPREAD; off++)
+		ck_assert_int_eq(check_at(&t, &r, off, &matched),
+		    off >= -4 && off <= 0 ? KGW_OK : KGW_ERR_DENIED);
+	/* An offset beyond the bound (a lowered max_drift) is clamped. */
+	r.drift = 50;
+	for (off = -SPREAD; off <= SPREAD; off++)
+		ck_assert_int_eq(check_at(&t, &r, off, &matched),
+		    off >= -1 && off <= 3 ? KGW_OK : KGW_ERR_DENIED);
+}
+END_TEST
+
+/* After resync: the bound is around base. */
+START_TEST(test_check_base)
+{
+	const struct kgw_totp_range r = { 1, 3, 20, 20, -1 };
+	struct kgw_totp t;
+	int64_t off, matched;
+
+	drift_setup(&t);
+	for (off = -SPREAD; off <= SPREAD; off++)
+		ck_assert_int_eq(check_at(&t, &r, off, &matched),
+		    off >= 16 && off <= 23 ? KGW_OK : KGW_ERR_DENIED);
+}
+END_TEST
+
+/* No drift: the window back and nothing ahead, as kgw_totp_verify. */
+START_TEST(test_check_no_drift)
+{
+	const struct kgw_totp_range r = { 2, 0, 0, 0, -1 };
+	struct kgw_totp t;
+	int64_t off, matched;
+
+	drift_setup(&t);
+	for (off = -SPREAD; off <= SPREAD; off++)
+		ck_assert_int_eq(check_at(&t, &r, off, &matched),
+		    off >= -2 && off <= 0 ? KGW_OK : KGW_ERR_DENIED);
+}
+END_TEST
+
+/* The watermark holds with the offset: used and older steps are replays. */
+START_TEST(test_check_replay)
+{
+	const int64_t cur = kgw_totp_step(NOW);
+	const struct kgw_totp_range r = { 1, 3, 0, 2, cur + 2 };
+	struct kgw_totp t;
+	int64_t matched = -7;
+
+	drift_setup(&t);
+	ck_assert_int_eq(check_at(&t, &r, 2, &matched), KGW_ERR_REPLAY);
+	ck_assert_int_eq(check_at(&t, &r, 1, &matched), KGW_ERR_REPLAY);
+	ck_assert_int_eq(check_at(&t, &r, -2, &matched), KGW_ERR_REPLAY);
+	ck_assert_int_eq(matched, -7);
+	ck_assert_int_eq(check_at(&t, &r, 3, &matched), KGW_OK);
+	ck_assert_int_eq(matched, cur + 3);
+}
+END_TEST
+
+START_TEST(test_check_invalid)
+{
+	struct kgw_totp_range r = { 1, KGW_TOTP_DRIFT_MAX + 1, 0, 0, -1 };
+	struct kgw_totp t;
+	int64_t matched;
+
+	drift_setup(&t);
+	ck_assert_int_eq(check_at(&t, &r, 0, &matched), KGW_ERR_INVALID);
+	r.max_drift = KGW_TOTP_DRIFT_MAX;
+	ck_assert_int_eq(check_at(&t, &r, 0, &matched), KGW_OK);
+	r.base = KGW_TOTP_RESYNC_STEPS + 1;
+	ck_assert_int_eq(check_at(&t, &r, 0, &matched), KGW_ERR_INVALID);
+	r.base = 0;
+	ck_assert_int_eq(kgw_totp_check(&t, "1234", NOW, &r, &matched),
+	    KGW_ERR_INVALID);
+	ck_assert_int_eq(kgw_totp_check(&t, "12345678", NOW, NULL, &matched),
+	    KGW_ERR_INVALID);
+}
+END_TEST
+
+/* The offset remembered: the step's, within base and max_drift. */
+START_TEST(test_learn)
+{
+	const int64_t cur = kgw_totp_step(NOW);
+	struct kgw_totp_range r = { 1, 3, 0, 0, -1 };
+
+	ck_assert_int_eq(kgw_totp_learn(&r, cur + 2, NOW), 2);
+	ck_assert_int_eq(kgw_totp_learn(&r, cur, NOW), 0);
+	ck_assert_int_eq(kgw_totp_learn(&r, cur - 4, NOW), -3);
+	r.base = 20;
+	ck_assert_int_eq(kgw_totp_learn(&r, cur + 16, NOW), 17);
+	ck_assert_int_eq(kgw_totp_learn(&r, cur + 23, NOW), 23);
+}
+END_TEST
+
+/* Resynchronisation: two consecutive codes, found within span. */
+START_TEST(test_find_pair)
+{
+	char c1[KGW_TOTP_CODE_MAX + 1], c2[KGW_TOTP_CODE_MAX + 1];
+	const int64_t cur = kgw_totp_step(NOW);
+	struct kgw_totp t;
+	int64_t second = -7;
+
+	drift_setup(&t);
+	code_at(&t, cur + 20, c1);
+	code_at(&t, cur + 21, c2);
+	ck_assert_int_eq(kgw_totp_find_pair(&t, c1, c2, NOW, 21, &second),
+	    KGW_OK);
+	ck_assert_int_eq(second, cur + 21);
+	second = -7;
+	ck_assert_int_eq(kgw_totp_find_pair(&t, c1, c2, NOW, 20, &second),
+	    KGW_ERR_DENIED);
+	/* Swapped, or a step apart: not a pair. */
+	ck_assert_int_eq(kgw_totp_find_pair(&t, c2, c1, NOW, 24, &second),
+	    KGW_ERR_DENIED);
+	code_at(&t, cur + 22, c2);
+	ck_assert_int_eq(kgw_totp_find_pair(&t, c1, c2, NOW, 24, &second),
+	    KGW_ERR_DENIED);
+	ck_assert_int_eq(second, -7);
+	/* Behind: the second code at the far end of the span. */
+	code_at(&t, cur - 21, c1);
+	code_at(&t, cur - 20, c2);
+	ck_assert_int_eq(kgw_totp_find_pair(&t, c1, c2, NOW, 20, &second),
+	    KGW_OK);
+	ck_assert_int_eq(second, cur - 20);
+	ck_assert_int_eq(kgw_totp_find_pair(&t, c1, c2, NOW,
+	    KGW_TOTP_RESYNC_STEPS + 1, &second), KGW_ERR_INVALID);
+}
+END_TEST
+
 static Suite *
 totp_suite(void)
 {
@@ -845,6 +1044,18 @@ totp_suite(void)
 	tcase_add_test(tc, test_verify_eight_digits);
 	tcase_add_test(tc, test_verify_bad_input);
 	tcase_add_test(tc, test_verify_epoch);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("drift");
+	tcase_add_checked_fixture(tc, setup_oath, teardown_oath);
+	tcase_add_test(tc, test_check_fresh);
+	tcase_add_test(tc, test_check_centred);
+	tcase_add_test(tc, test_check_base);
+	tcase_add_test(tc, test_check_no_drift);
+	tcase_add_test(tc, test_check_replay);
+	tcase_add_test(tc, test_check_invalid);
+	tcase_add_test(tc, test_learn);
+	tcase_add_test(tc, test_find_pair);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("normalize");

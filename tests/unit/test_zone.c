@@ -504,6 +504,9 @@ START_TEST(test_zone_defaults)
 	ck_assert_uint_eq(c.zones.zone[0].remote_from, 1u);
 	ck_assert_uint_eq(c.zones.zone[1].remote_from, 2u);
 	ck_assert(!c.zones.zone[1].console_only);
+	/* Paper codes are opt-in; the helpdesk's code is taken. */
+	ck_assert(!c.zones.zone[0].backup_codes);
+	ck_assert(c.zones.zone[0].temp_codes);
 	ck_assert_uint_eq(c.zones.nnetworks, 0);
 	ck_assert_int_eq(c.zones.host_zone, KGW_ZONE_NONE);
 	/* No zones at all is a configuration without zones. */
@@ -559,6 +562,11 @@ static const struct conf_error conf_errors[] = {
 	    "console_displays must be yes or no" },
 	{ "[zone a]\nuser_verification = always\n", 2,
 	    "user_verification must be yes or no" },
+	{ "[zone a]\nbackup_codes = 1\n", 2, "backup_codes must be yes or no" },
+	{ "[zone a]\ntemp_codes = YES\n", 2, "temp_codes must be yes or no" },
+	{ "[zone a]\nbackup_codes = yes\nbackup_codes = yes\n", 3,
+	    "key set twice" },
+	{ "backup_codes = yes\n[zone a]\n", 1, "unknown key" },
 	{ "[zone a]\nremote_factors = totp\n", 2,
 	    "factors must include password and a second factor" },
 	{ "[zone a]\nremote_factors = password sms\n", 2,
@@ -1078,6 +1086,9 @@ assert_zones_same(const struct kgw_zones *a, const struct kgw_zones *b)
 		ck_assert_uint_eq(a->zone[i].remote_factors,
 		    b->zone[i].remote_factors);
 		ck_assert_int_eq(a->zone[i].uv, b->zone[i].uv);
+		ck_assert_int_eq(a->zone[i].backup_codes,
+		    b->zone[i].backup_codes);
+		ck_assert_int_eq(a->zone[i].temp_codes, b->zone[i].temp_codes);
 	}
 	ck_assert_uint_eq(a->nnetworks, b->nnetworks);
 	for (i = 0; i < a->nnetworks; i++)
@@ -1101,6 +1112,8 @@ static const char *const round_trips[] = {
 	"factors = totp token password fido2\n"
 	"console_only = no\n",
 	"[zone only]\n",
+	"[zone paper]\nbackup_codes = yes\ntemp_codes = no\n"
+	"[zone helpdesk]\nbackup_codes = no\ntemp_codes = yes\n",
 	"issuer = no zones\n",
 	"console_displays = yes\n[zone only]\n",
 };

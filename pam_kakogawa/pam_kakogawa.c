@@ -536,7 +536,10 @@ account_allow(pam_handle_t *pamh, const struct options *o,
 	bool after_auth = auth_recorded(pamh, l), alone = account_only(pamh);
 	int r;
 
-	*change = kgw_login_password_expired(l);
+	/* With second_factor_only our password is not the one this stack
+	 * checks (pam_unix's is): asking for a change here would send the
+	 * person to change the other one, at every login. */
+	*change = kgw_login_password_expired(l) && !o->second_factor_only;
 	if (*change)
 		l->reason = "password_change";
 	if ((r = pamk_session_env(pamh, l)) != KGW_OK)

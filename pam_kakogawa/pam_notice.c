@@ -19,7 +19,10 @@
 #include "kgw_login.h"
 #include "pam_glue.h"
 
-/* Stored text shown to a person: nothing that could steer a terminal. */
+/*
+ * Stored text shown to a person (an address or a tty, ASCII): nothing
+ * that could steer a terminal, C1 controls (0x9b is a CSI) included.
+ */
 static void
 printable(const char *in, char *out, size_t outlen)
 {
@@ -27,7 +30,7 @@ printable(const char *in, char *out, size_t outlen)
 
 	for (i = 0; in[i] != '\0' && i + 1 < outlen; i++) {
 		out[i] = in[i];
-		if ((unsigned char)in[i] < 0x20 || (unsigned char)in[i] == 0x7f)
+		if ((unsigned char)in[i] < 0x20 || (unsigned char)in[i] > 0x7e)
 			out[i] = '?';
 	}
 	out[i] = '\0';

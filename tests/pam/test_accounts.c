@@ -161,6 +161,26 @@ START_TEST(test_forced_change)
 }
 END_TEST
 
+/*
+ * With second_factor_only an earlier module owns the password (the
+ * Debian profile): our temporary flag must not send the person to change
+ * that one at every login.
+ */
+START_TEST(test_temporary_other_module)
+{
+	char code[16], line[128];
+
+	(void)snprintf(line, sizeof(line), "%s\n", alice.password);
+	cli(0, line, "passwd", "alice", "--password-stdin", "--temporary");
+	h_service(&D, NULL, NULL, "second_factor_only", "second_factor_only");
+	code_now(&alice, code);
+	login("alice", code, NULL, NULL, NULL, NULL);
+	expect_rc(L.auth_rc, PAM_SUCCESS, "pam_authenticate");
+	expect_rc(L.acct_rc, PAM_SUCCESS, "pam_acct_mgmt");
+	ck_assert(!h_told(&L, PAM_ERROR_MSG, "You must change your password"));
+}
+END_TEST
+
 START_TEST(test_forced_change_refusals)
 {
 	char code[16], line[128];
@@ -461,6 +481,7 @@ accounts_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_forced_change);
 	tcase_add_test(tc, test_forced_change_refusals);
+	tcase_add_test(tc, test_temporary_other_module);
 	tcase_add_loop_test(tc, test_rules, 0,
 	    (int)(sizeof(weak) / sizeof(weak[0])));
 	tcase_add_test(tc, test_rules_lengths);

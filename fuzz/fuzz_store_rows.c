@@ -241,7 +241,10 @@ same(sqlite3_stmt *st, int i)
 		return sqlite3_value_int64(a) == sqlite3_value_int64(b);
 	if (t == SQLITE_NULL)
 		return true;
-	return sqlite3_value_bytes(a) == sqlite3_value_bytes(b) &&
+	if (sqlite3_value_bytes(a) != sqlite3_value_bytes(b))
+		return false;
+	/* An empty text or blob may come back as NULL: memcmp takes none. */
+	return sqlite3_value_bytes(b) == 0 ||
 	    memcmp(sqlite3_value_blob(a), sqlite3_value_blob(b),
 	    (size_t)sqlite3_value_bytes(b)) == 0;
 }

@@ -260,6 +260,8 @@ kgw_conf_defaults(struct kgw_conf *c)
 	c->fido2_insert_timeout = 10;
 	c->password_min_length = 12;
 	c->zones.host_zone = KGW_ZONE_NONE;	/* zeroed above: no zones */
+	c->directory.timeout = KGW_DIR_TIMEOUT_DEFAULT;
+	c->directory.offline = KGW_DIR_OFFLINE_DEFAULT;
 }
 
 static char *
@@ -356,6 +358,25 @@ collect_zone(struct parse_ctx *p, char *line, bool *seen, struct kgw_conf *c)
 	return KGW_OK;
 }
 
+/* The directory_* keys (directory_conf.c), each once. */
+static int
+set_directory(const struct parse_ctx *p, const char *key, const char *val,
+    bool *seen, struct kgw_conf *c)
+{
+	char why[160];
+	int i = kgw_dir_conf_key(key);
+
+	if (i < 0)
+		return bad(p, "unknown key");
+	if (seen[i])
+		return bad(p, "key set twice");
+	seen[i] = true;
+	if (kgw_dir_conf_set(&c->directory, key, val, why, sizeof(why)) !=
+	    KGW_OK)
+		return bad(p, why);
+	return KGW_OK;
+}
+
 static int
 set_global(const struct parse_ctx *p, const char *key, const char *val,
     bool *seen, struct kgw_conf *c)
@@ -370,7 +391,7 @@ set_global(const struct parse_ctx *p, const char *key, const char *val,
 		seen[i] = true;
 		return keys[i].set(p, val, c);
 	}
-	return bad(p, "unknown key");
+	return set_directory(p, key, val, seen + NKEYS, c);
 }
 
 static int
@@ -456,7 +477,8 @@ kgw_conf_parse(const struct kgw_log *log, const char *name, const char *text,
     size_t len, struct kgw_conf *c)
 {
 	struct parse_ctx p;
-	bool seen[NKEYS] = { false };
+	bool seen[NKEYS + KGW_DIR_NKEYS] = { false };
+	char why[160];
 	int r;
 
 	memset(&p, 0, sizeof(p));
@@ -467,7 +489,13 @@ kgw_conf_parse(const struct kgw_log *log, const char *name, const char *text,
 		return bad(&p, "file too large");
 	if ((r = each_line(&p, text, len, collect_zone, seen, c)) != KGW_OK)
 		return r;
-	return each_line(&p, text, len, parse_line, seen, c);
+	if ((r = each_line(&p, text, len, parse_line, seen, c)) != KGW_OK)
+		return r;
+	if (kgw_dir_conf_check(&c->directory, why, sizeof(why)) != KGW_OK) {
+		p.line = 0;
+		return bad(&p, why);
+	}
+	return KGW_OK;
 }
 
 int
@@ -530,6 +558,10 @@ kgw_conf_format(const struct kgw_conf *c, char *out, size_t outlen)
 		return KGW_ERR_INVALID;
 	if ((r = kgw_zone_conf_format(&c->zones, out + n,
 	    outlen - (size_t)n)) != KGW_OK)
+		return r;
+	len = strlen(out);
+	if ((r = kgw_dir_conf_format(&c->directory, out + len,
+	    outlen - len)) != KGW_OK)
 		return r;
 	len = strlen(out);
 	return kgw_role_conf_format(&c->roles, out + len, outlen - len);

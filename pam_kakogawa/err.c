@@ -46,6 +46,8 @@ static const struct rc_name rc_names[] = {
 	{ KGW_ERR_EXPIRED, "expired", N_("account expired") },
 	{ KGW_ERR_WEAK, "weak_password", N_("password refused by the password "
 	    "rules") },
+	{ KGW_ERR_OFFLINE, "offline", N_("the directory could not be "
+	    "reached") },
 };
 
 static const struct rc_name *

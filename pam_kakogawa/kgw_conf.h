@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "kgw_directory.h"
 #include "kgw_fido2.h"
 #include "kgw_log.h"
 #include "kgw_role.h"
@@ -46,6 +47,7 @@ struct kgw_conf {
 	unsigned password_min_length;	/* characters of a new password */
 	char password_blocklist[KGW_PATH_MAX];	/* "" or a file of them */
 	struct kgw_roles roles;		/* [role NAME] sections */
+	struct kgw_dir_conf directory;	/* directory_*: the city-wide store */
 };
 
 void kgw_conf_defaults(struct kgw_conf *conf);

@@ -35,6 +35,7 @@ enum kgw_rc {
 	/* The account lifecycle numbers from -40 (stable, like the rest). */
 	KGW_ERR_EXPIRED = -40,	/* the account is past its expiry date */
 	KGW_ERR_WEAK = -41,	/* a new password breaks the password rules */
+	KGW_ERR_OFFLINE = -42,	/* the directory could not be reached */
 };
 
 /* A short English description of rc, for operators and logs. */

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "kgw_err.h"
 #include "store_impl.h"
@@ -14,6 +15,8 @@ kgw_store_open(const struct kgw_log *log, const struct kgw_conf *conf,
 	if (conf == NULL || store == NULL)
 		return KGW_ERR_INTERNAL;
 	*store = NULL;
+	if (conf->directory.nuri > 0)
+		return kgw_store_ldap_open(log, conf, flags, store);
 	return kgw_store_sqlite_open(log, conf, flags, store);
 }
 
@@ -71,6 +74,50 @@ bool
 kgw_user_locked(const struct kgw_user_rec *rec, int64_t now)
 {
 	return rec->locked_until != 0 && now < rec->locked_until;
+}
+
+int
+kgw_store_refusal(const struct kgw_user_rec *cur,
+    const struct kgw_user_rec *seen, bool totp, int64_t now)
+{
+	if (cur->disabled)
+		return KGW_ERR_DISABLED;
+	if (cur->expires != 0 && now >= cur->expires)
+		return KGW_ERR_EXPIRED;
+	if (kgw_user_locked(cur, now))
+		return KGW_ERR_LOCKED;
+	if (totp && (cur->totp_sealed_len != seen->totp_sealed_len ||
+	    memcmp(cur->totp_sealed, seen->totp_sealed,
+	    cur->totp_sealed_len) != 0))
+		return KGW_ERR_NO_FACTOR;
+	if (strcmp(cur->zones, seen->zones) != 0)
+		return KGW_ERR_ZONE;
+	if (strcmp(cur->pwhash, seen->pwhash) != 0)
+		return KGW_ERR_STALE;
+	return totp ? KGW_ERR_REPLAY : KGW_ERR_STORE;
+}
+
+void
+kgw_store_expires_detail(int64_t expires, char *out, size_t outlen)
+{
+	time_t t = (time_t)expires;
+	struct tm tm;
+
+	if (expires == 0)
+		(void)snprintf(out, outlen, "expires=never");
+	else if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, outlen, "expires=%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		(void)snprintf(out, outlen, "expires=%lld", (long long)expires);
+}
+
+const char *
+kgw_store_record_from(const struct kgw_audit_rec *a)
+{
+	const char *rhost = a->field[KGW_AF_RHOST];
+
+	if (rhost[0] != '\0' && strcmp(rhost, "-") != 0)
+		return rhost;
+	return a->field[KGW_AF_TTY];
 }
 
 int

@@ -120,8 +120,31 @@ int kgw_store_check_op(const struct kgw_store *s, const char *name,
 int kgw_store_check_audit(const struct kgw_store *s,
     const struct kgw_audit_rec *audit);
 
+/*
+ * Why a login's commit changed nothing, from the record as it is now
+ * (cur) against the one the login saw: KGW_ERR_DISABLED, _EXPIRED,
+ * _LOCKED, _NO_FACTOR (secret changed), _ZONE, _STALE (password changed),
+ * else KGW_ERR_REPLAY for a TOTP commit and KGW_ERR_STORE otherwise.
+ */
+int kgw_store_refusal(const struct kgw_user_rec *cur,
+    const struct kgw_user_rec *seen, bool totp, int64_t now);
+/* An expiry change's detail: UTC, as the audit export writes times. */
+void kgw_store_expires_detail(int64_t expires, char *out, size_t outlen);
+/* Where a login came from, as its record says: the remote host, or tty. */
+const char *kgw_store_record_from(const struct kgw_audit_rec *a);
+
 /* The SQLite backend (store_sqlite.c). */
 int kgw_store_sqlite_open(const struct kgw_log *log,
+    const struct kgw_conf *conf, int flags, struct kgw_store **store);
+/*
+ * The SQLite store as another backend's trail: a helpdesk change made
+ * elsewhere (in the directory), recorded with its history row.
+ */
+int kgw_store_sqlite_change_note(struct kgw_store *s, const char *user,
+    const char *op, const char *action, const char *detail);
+
+/* The directory backend (store_ldap.c), over a SQLite store of its own. */
+int kgw_store_ldap_open(const struct kgw_log *log,
     const struct kgw_conf *conf, int flags, struct kgw_store **store);
 
 #endif

@@ -64,25 +64,8 @@ accept_refusal(struct kgw_store *s, const struct kgw_user_rec *seen,
 	int r;
 
 	memset(&rec, 0, sizeof(rec));	/* as kgw_store_get_user does */
-	if ((r = sqlite_get_user(s, seen->name, &rec)) != KGW_OK)
-		goto out;
-	if (rec.disabled)
-		r = KGW_ERR_DISABLED;
-	else if (rec.expires != 0 && now >= rec.expires)
-		r = KGW_ERR_EXPIRED;
-	else if (kgw_user_locked(&rec, now))
-		r = KGW_ERR_LOCKED;
-	else if (totp && (rec.totp_sealed_len != seen->totp_sealed_len ||
-	    memcmp(rec.totp_sealed, seen->totp_sealed, rec.totp_sealed_len) !=
-	    0))
-		r = KGW_ERR_NO_FACTOR;
-	else if (strcmp(rec.zones, seen->zones) != 0)
-		r = KGW_ERR_ZONE;
-	else if (strcmp(rec.pwhash, seen->pwhash) != 0)
-		r = KGW_ERR_STALE;
-	else
-		r = totp ? KGW_ERR_REPLAY : KGW_ERR_STORE;
-out:
+	if ((r = sqlite_get_user(s, seen->name, &rec)) == KGW_OK)
+		r = kgw_store_refusal(&rec, seen, totp, now);
 	explicit_bzero(&rec, sizeof(rec));
 	return r;
 }

@@ -39,20 +39,6 @@ fail:
 	return r;
 }
 
-/* The detail of an expiry change: UTC, as the audit export writes times. */
-static void
-expires_detail(int64_t expires, char *out, size_t outlen)
-{
-	time_t t = (time_t)expires;
-	struct tm tm;
-
-	if (expires == 0)
-		(void)snprintf(out, outlen, "expires=never");
-	else if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(out, outlen, "expires=%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		(void)snprintf(out, outlen, "expires=%lld", (long long)expires);
-}
-
 int
 kgw_sq_set_expires(struct kgw_store *s, const char *name, int64_t expires,
     const char *op)
@@ -65,7 +51,7 @@ kgw_sq_set_expires(struct kgw_store *s, const char *name, int64_t expires,
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	expires_detail(expires, detail, sizeof(detail));
+	kgw_store_expires_detail(expires, detail, sizeof(detail));
 	c.detail = detail;
 	if ((r = kgw_sq_change_stmt(ss, "UPDATE users SET expires = ?3,"
 	    " updated = ?2 WHERE name = ?1", &c, &st)) != KGW_OK ||
@@ -75,17 +61,6 @@ kgw_sq_set_expires(struct kgw_store *s, const char *name, int64_t expires,
 fail:
 	sqlite3_finalize(st);
 	return r;
-}
-
-/* Where a login came from, as its record says: the remote host, or tty. */
-static const char *
-record_from(const struct kgw_audit_rec *a)
-{
-	const char *rhost = a->field[KGW_AF_RHOST];
-
-	if (rhost[0] != '\0' && strcmp(rhost, "-") != 0)
-		return rhost;
-	return a->field[KGW_AF_TTY];
 }
 
 int
@@ -99,7 +74,7 @@ kgw_sq_login_note(struct sqlite_store *ss, const char *name, int64_t now,
 	    " last_from = ?3, fails_since = 0 WHERE name = ?1", name, &st)) !=
 	    KGW_OK ||
 	    (r = kgw_sq_bind_int(ss, st, 2, now)) != KGW_OK ||
-	    (r = kgw_sq_bind_text(ss, st, 3, record_from(audit))) != KGW_OK ||
+	    (r = kgw_sq_bind_text(ss, st, 3, kgw_store_record_from(audit))) != KGW_OK ||
 	    (r = kgw_sq_db_done(ss, st, "login_note")) != KGW_OK)
 		goto fail;
 	if (sqlite3_changes(ss->db) != 1)

@@ -401,3 +401,23 @@ kgw_sq_audit_note(struct kgw_store *s, const char *op, const char *action,
 	kgw_sq_db_rollback(ss);
 	return r;
 }
+
+int
+kgw_store_sqlite_change_note(struct kgw_store *s, const char *user,
+    const char *op, const char *action, const char *detail)
+{
+	struct sqlite_store *ss = to_sqlite(s);
+	struct kgw_sq_change c = {
+		user, op, action, detail, (int64_t)time(NULL), false
+	};
+	int r;
+
+	if (!s->audited)
+		return KGW_ERR_INTERNAL;
+	if ((r = kgw_sq_begin(ss, action)) != KGW_OK)
+		return r;
+	if ((r = kgw_sq_change_record(ss, &c)) == KGW_OK)
+		r = kgw_sq_db_exec(ss, "COMMIT", action);
+	kgw_sq_db_rollback(ss);
+	return r;
+}

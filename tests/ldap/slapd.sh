@@ -166,6 +166,7 @@ kgw_slapd_config() {
 	objectClass: olcGlobal
 	cn: config
 	olcLogLevel: none
+	olcRootDSE: $d/rootdse.ldif
 	olcTLSCACertificateFile: $kgw_slapd_dir/tls/ca.pem
 	olcTLSCertificateFile: $kgw_slapd_dir/tls/server.pem
 	olcTLSCertificateKeyFile: $kgw_slapd_dir/tls/server.key
@@ -228,6 +229,11 @@ kgw_slapd_build() {
 	rm -rf "$d"
 	mkdir -p "$d/slapd.d" "$d/db" || return 1
 	cat >"$d/config.ldif" || return 1
+	# A token in the root DSE tells this instance from another test's
+	# that may hold the port slapd failed to listen on.
+	head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$d/token" &&
+		printf 'dn:\ndescription: kgw-test-%s\n' "$(cat "$d/token")" \
+			>"$d/rootdse.ldif" || return 1
 	sed -e "s/@BASE@/$KGW_LDAP_BASE/g" -e 's/@DATABASE@/{1}mdb/g' \
 		"$kgw_slapd_top/ldap/acl.ldif.in" >"$d/acl.ldif" || return 1
 	{
@@ -313,10 +319,14 @@ kgw_slapd_replica_setup() {
 		kgw_slapd_build "$d"
 }
 
-# kgw_slapd_ping URI: the root DSE answers.
+# kgw_slapd_ping URI [TOKEN]: the root DSE answers (with that token: the
+# server is the one expected). Bounded: a stranger on the port may accept
+# and never answer.
 kgw_slapd_ping() {
-	ldapsearch -x -H "$1" -o nettimeout=1 -b "" -s base -LLL 1.1 \
-		>/dev/null 2>&1
+	local out
+	out=$(timeout 2 ldapsearch -x -H "$1" -o nettimeout=1 -b "" -s base \
+		-LLL description 2>/dev/null) || return 1
+	[ -z "${2:-}" ] || [[ $out == *"description: kgw-test-$2"* ]]
 }
 
 # kgw_slapd_launch NAME: starts slapd for provider or replica on the ports
@@ -340,9 +350,10 @@ kgw_slapd_launch() {
 		echo "$pid" >"$d/pid"
 		eval "kgw_slapd_${name}_pid=$pid"
 		for i in $(seq 500); do
-			kill -0 "$pid" 2>/dev/null || break
-			kgw_slapd_ping "ldap://127.0.0.1:$p1/" && return 0
 			sleep 0.01
+			kill -0 "$pid" 2>/dev/null || break
+			kgw_slapd_ping "ldap://127.0.0.1:$p1/" "$(cat "$d/token")" &&
+				return 0
 		done
 		# Gone (a port taken) or never answered (5 s): try again.
 		kill -TERM "$pid" 2>/dev/null

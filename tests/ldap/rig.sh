@@ -24,7 +24,7 @@ trap 'exit 130' INT TERM HUP
 now() { date +%s%N; }
 ms() { echo "$(( ($2 - $1) / 1000000 )) ms"; }
 
-tap_plan 45
+tap_plan 47
 
 t0=$(now)
 kgw_slapd_init "$tmp/run" && kgw_slapd_provider_setup
@@ -202,6 +202,22 @@ kgwCreated: 0
 EOF
 expect 50 "a host may not delete a person (50)" host1 <<EOF
 dn: $alice
+changetype: delete
+EOF
+expect 0 "the helpdesk adds a second person" helpdesk -a <<EOF
+dn: $bob
+objectClass: account
+objectClass: kgwStaff
+uid: bob
+kgwZones: lgwan
+kgwTotpLastStep: -1
+kgwFailCount: 0
+kgwFailsSince: 0
+kgwLockedUntil: 0
+kgwCreated: 0
+EOF
+expect 0 "the helpdesk deletes a person" helpdesk <<EOF
+dn: $bob
 changetype: delete
 EOF
 

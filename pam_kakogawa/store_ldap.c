@@ -32,6 +32,40 @@ kgw_ld_trail(struct ldap_store *ls)
 }
 
 static void
+keep_last(struct ldap_store *ls)
+{
+	ls->base.last_seq = kgw_store_audit_last(ls->local, ls->base.last_mac);
+}
+
+int
+kgw_ld_audit_add(struct ldap_store *ls, const struct kgw_audit_rec *r)
+{
+	struct kgw_store *t = kgw_ld_trail(ls);
+	int rc;
+
+	if (t == NULL)
+		return KGW_ERR_INTERNAL;
+	if ((rc = kgw_store_audit_add(t, r)) == KGW_OK)
+		keep_last(ls);
+	return rc;
+}
+
+int
+kgw_ld_change_note(struct ldap_store *ls, const char *user, const char *op,
+    const char *action, const char *detail)
+{
+	struct kgw_store *t = kgw_ld_trail(ls);
+	int rc;
+
+	if (t == NULL)
+		return KGW_ERR_INTERNAL;
+	if ((rc = kgw_store_sqlite_change_note(t, user, op, action, detail)) ==
+	    KGW_OK)
+		keep_last(ls);
+	return rc;
+}
+
+static void
 ldap_close(struct kgw_store *s)
 {
 	struct ldap_store *ls = to_ldap(s);
@@ -200,7 +234,7 @@ kgw_ld_commit_login(struct ldap_store *ls, const struct kgw_user_rec *seen,
 	    NULL, NULL)) != KGW_OK)
 		return r;
 	if (rc == LDAP_SUCCESS)
-		return kgw_store_audit_add(t, audit);
+		return kgw_ld_audit_add(ls, audit);
 	if (rc == LDAP_NO_SUCH_ATTRIBUTE)
 		return KGW_ERR_REPLAY;	/* the value it used up is gone */
 	if (rc != LDAP_ASSERTION_FAILED)
@@ -257,7 +291,7 @@ ldap_account_accept(struct kgw_store *s, const char *name, int64_t now,
 		return r;
 	if (rc != LDAP_SUCCESS)
 		return kgw_ld_fail(ls, "account_accept", rc);
-	return kgw_store_audit_add(t, audit);
+	return kgw_ld_audit_add(ls, audit);
 }
 
 /*
@@ -523,9 +557,7 @@ ldap_changes(struct kgw_store *s, const char *name,
 static int
 ldap_audit_add(struct kgw_store *s, const struct kgw_audit_rec *r)
 {
-	struct kgw_store *t = kgw_ld_trail(to_ldap(s));
-
-	return t != NULL ? kgw_store_audit_add(t, r) : KGW_ERR_INTERNAL;
+	return kgw_ld_audit_add(to_ldap(s), r);
 }
 
 static int

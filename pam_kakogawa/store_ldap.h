@@ -123,6 +123,13 @@ struct berval **kgw_ld_values(const struct ldap_store *ls,
 #define KGW_LD_FILTER_MAX 4096
 /* This host's trail (the local store), armed; NULL before the key. */
 struct kgw_store *kgw_ld_trail(struct ldap_store *ls);
+/*
+ * A record in the trail, and its seq and MAC kept as this handle's last
+ * (kgw_store_audit_last, for the log line).
+ */
+int kgw_ld_audit_add(struct ldap_store *ls, const struct kgw_audit_rec *r);
+int kgw_ld_change_note(struct ldap_store *ls, const char *user,
+    const char *op, const char *action, const char *detail);
 /* The record (and keys) as the provider has it now. */
 int kgw_ld_fresh_user(struct ldap_store *ls, const char *name,
     struct kgw_user_rec *rec, struct kgw_fido2_rec *keys, size_t *nkeys);

@@ -41,7 +41,7 @@ change(struct ldap_store *ls, const char *name, struct kgw_lmods *m,
 		return KGW_ERR_NOT_FOUND;
 	if (rc != LDAP_SUCCESS)
 		return kgw_ld_fail(ls, action, rc);
-	return kgw_store_sqlite_change_note(t, name, op, action, detail);
+	return kgw_ld_change_note(ls, name, op, action, detail);
 }
 
 int
@@ -97,7 +97,7 @@ ldap_user_add(struct kgw_store *s, const char *name, const char *zones,
 	if (rc != LDAP_SUCCESS)
 		return kgw_ld_fail(ls, "add", rc);
 	(void)snprintf(detail, sizeof(detail), "zones=%s", zones);
-	return kgw_store_sqlite_change_note(t, name, op, "add", detail);
+	return kgw_ld_change_note(ls, name, op, "add", detail);
 }
 
 static int
@@ -196,7 +196,7 @@ ldap_password_change(struct kgw_store *s, const struct kgw_user_rec *seen,
 		return KGW_ERR_STALE;
 	if (rc != LDAP_SUCCESS)
 		return kgw_ld_fail(ls, "password_change", rc);
-	return kgw_store_audit_add(t, audit);
+	return kgw_ld_audit_add(ls, audit);
 }
 
 /* A new secret: no used step, no offset, no pending one; failures kept. */
@@ -295,7 +295,7 @@ ldap_user_delete(struct kgw_store *s, const char *name, const char *op)
 		return r;
 	if (rc != LDAP_SUCCESS)
 		return kgw_ld_fail(ls, "delete", rc);
-	return kgw_store_sqlite_change_note(t, name, op, "delete", NULL);
+	return kgw_ld_change_note(ls, name, op, "delete", NULL);
 }
 
 /* The pending TOTP: replaced whole, one value. */

@@ -210,7 +210,7 @@ fail_audit(struct ldap_store *ls, const struct kgw_audit_rec *audit,
 	else
 		(void)snprintf(detail, sizeof(detail), "failures=%u", count);
 	kgw_audit_set_detail(&a, detail);
-	return kgw_store_audit_add(t, &a);
+	return kgw_ld_audit_add(ls, &a);
 }
 
 int

@@ -956,6 +956,8 @@ racer(const struct h_deploy *d, const struct h_login *tmpl, int ready_fd,
 	(void)pam_end(pamh, rc);
 	if (rc == PAM_SUCCESS)
 		_exit(0);
+	if (getenv("KGW_TEST_RACE_LOG") != NULL)	/* for a failing race */
+		(void)fprintf(stderr, "racer refused:\n%s\n", log_cur);
 	_exit(strstr(log_cur, "reason=replay") != NULL ? 10 : 11);
 }
 
@@ -963,11 +965,21 @@ int
 h_race(const struct h_deploy *d, const struct h_login *l, int n,
     int *replays)
 {
+	const struct h_deploy *ds[1];
+
+	ds[0] = d;
+	return h_race_hosts(ds, 1, l, n, replays);
+}
+
+int
+h_race_hosts(const struct h_deploy *const *ds, int nd,
+    const struct h_login *l, int n, int *replays)
+{
 	int ready[2], go[2], i, wins = 0, status;
 	pid_t pids[32];
 	char c;
 
-	ck_assert(n > 0 && n <= 32);
+	ck_assert(n > 0 && n <= 32 && nd > 0);
 	*replays = 0;
 	ck_assert_int_eq(pipe(ready), 0);
 	ck_assert_int_eq(pipe(go), 0);
@@ -977,7 +989,7 @@ h_race(const struct h_deploy *d, const struct h_login *l, int n,
 		if (pids[i] == 0) {
 			(void)close(ready[0]);
 			(void)close(go[1]);
-			racer(d, l, ready[1], go[0]);
+			racer(ds[i % nd], l, ready[1], go[0]);
 		}
 	}
 	(void)close(ready[1]);

@@ -162,6 +162,9 @@ void h_login(const struct h_deploy *d, struct h_login *l);
  * how many succeeded; replays counts those refused with reason=replay. */
 int h_race(const struct h_deploy *d, const struct h_login *l, int n,
     int *replays);
+/* The same, racer i logging in at host ds[i % nd] (a shared directory). */
+int h_race_hosts(const struct h_deploy *const *ds, int nd,
+    const struct h_login *l, int n, int *replays);
 
 /*
  * pam_chauthtok(flags) alone, as passwd(1) runs it, through the service's

@@ -1,0 +1,440 @@
+/*
+ * The city-wide store through the built module and the real libpam: a
+ * private OpenLDAP provider and a read-only replica (tests/ldap/
+ * with-slapd, which this program re-runs itself under when they are not
+ * there yet), the helpdesk enrolling once with the real kakogawa-enroll,
+ * and two "hosts": deployments with their own configuration, bind
+ * identity and trail, sharing only the directory and the city key.
+ *
+ * What it shows: a person enrolled once logs in at both hosts; a code
+ * used at one is refused at the other; failures at both add up to one
+ * lockout; a host's identity cannot change a secret or a zone; TLS is
+ * used and checked where configured; writes sent to the replica reach
+ * the provider through its referral; with the directory stopped every
+ * login is refused; 8 processes on two hosts racing with one code: one
+ * wins, round after round.
+ *
+ * The clock: as in test_recovery.c, this program defines time() and is
+ * linked with --export-dynamic, so that the module judges codes of the
+ * steps a test chooses, with no waiting.
+ */
+#include <config.h>
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <security/pam_appl.h>
+
+#include "harness.h"
+#include "kgw_totp.h"
+
+#define RACERS 8
+#define RACE_ROUNDS 5
+#define EXTRA_MAX 2048
+#define OUT_MAX 65536
+
+static struct h_deploy HD, H1, H2;	/* the helpdesk, two hosts */
+static struct h_user alice;
+static struct h_login L;
+
+/* ---- the clock the module sees ------------------------------------------ */
+
+static time_t frozen = -1;
+
+time_t time(time_t *t);
+
+time_t
+time(time_t *t)
+{
+	struct timespec ts;
+	time_t now;
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	now = frozen >= 0 ? frozen : ts.tv_sec;
+	if (t != NULL)
+		*t = now;
+	return now;
+}
+
+/* Freezes the clock in the middle of step. */
+static void
+at_step(int64_t step)
+{
+	frozen = (time_t)(step * KGW_TOTP_STEP + KGW_TOTP_STEP / 2);
+}
+
+/* ---- deployments -------------------------------------------------------- */
+
+static const char *
+env(const char *name)
+{
+	const char *v = getenv(name);
+
+	ck_assert_msg(v != NULL && v[0] != '\0', "%s not set: run under "
+	    "tests/ldap/with-slapd", name);
+	return v;
+}
+
+/* The directory_* lines of a deployment bound as who. */
+static void
+dir_lines(char *out, size_t outlen, const char *uri, const char *who,
+    const char *tls, const char *ca)
+{
+	char dn[64], pw[64];
+	int n;
+
+	(void)snprintf(dn, sizeof(dn), "KGW_LDAP_%s_DN", who);
+	(void)snprintf(pw, sizeof(pw), "KGW_LDAP_%s_PWFILE", who);
+	n = snprintf(out, outlen, "directory = %s\n"
+	    "directory_base = %s\n"
+	    "directory_bind_dn = %s\n"
+	    "directory_bind_password_file = %s\n"
+	    "directory_tls = %s\n"
+	    "directory_timeout = 1000\n"
+	    "%s%s%s",
+	    uri, env("KGW_LDAP_STAFF"), env(dn), env(pw), tls,
+	    ca != NULL ? "directory_ca = " : "", ca != NULL ? ca : "",
+	    ca != NULL ? "\n" : "");
+	ck_assert(n > 0 && (size_t)n < outlen);
+}
+
+static void
+configure(struct h_deploy *d, const char *uri, const char *who,
+    const char *tls, const char *ca)
+{
+	char extra[EXTRA_MAX];
+
+	dir_lines(extra, sizeof(extra), uri, who, tls, ca);
+	h_write_config(d, extra);
+}
+
+/*
+ * The city key: one file for every host of the zone and the helpdesk.
+ * As a host is set up: the key first, then `init` makes its trail.
+ */
+static void
+share_key(const struct h_deploy *from, const struct h_deploy *to)
+{
+	char out[OUT_MAX], path[H_PATH_MAX + 8];
+	char buf[4096];
+	ssize_t n;
+	int in, fd;
+
+	in = open(from->key, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(in, 0);
+	n = read(in, buf, sizeof(buf));
+	ck_assert_int_gt(n, 0);
+	(void)close(in);
+	ck_assert_int_eq(unlink(to->key), 0);
+	fd = open(to->key, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, buf, (size_t)n), n);
+	(void)close(fd);
+	explicit_bzero(buf, sizeof(buf));
+	(void)unlink(to->store);
+	(void)snprintf(path, sizeof(path), "%s-wal", to->store);
+	(void)unlink(path);
+	(void)snprintf(path, sizeof(path), "%s-shm", to->store);
+	(void)unlink(path);
+	ck_assert_int_eq(h_cli(to, NULL, out, sizeof(out), "init",
+	    (char *)NULL), 0);
+}
+
+/* One name per test: the directory outlives each test's process. */
+static void
+unique_user(struct h_user *u, const char *what)
+{
+	char name[64];
+
+	(void)snprintf(name, sizeof(name), "%s%ld", what, (long)getpid());
+	h_user_make(u, name);
+}
+
+static void
+setup(void)
+{
+	h_deploy_new(&HD);
+	h_deploy_new(&H1);
+	h_deploy_new(&H2);
+	share_key(&HD, &H1);
+	share_key(&HD, &H2);
+	H1.lockout_attempts = H2.lockout_attempts = 4;
+	configure(&HD, env("KGW_LDAP_URI"), "HELPDESK", "none", NULL);
+	configure(&H1, env("KGW_LDAP_URI"), "HOST1", "none", NULL);
+	/* Host 2 reads from the replica: its writes follow the referral. */
+	configure(&H2, env("KGW_LDAP_REPLICA_URI"), "HOST2", "none", NULL);
+	unique_user(&alice, "alice");
+	h_enrol(&HD, &alice);
+	frozen = -1;
+}
+
+static void
+teardown(void)
+{
+	frozen = -1;
+	h_deploy_free(&HD);
+	h_deploy_free(&H1);
+	h_deploy_free(&H2);
+}
+
+/* A login of u at host d, with the code of step (the clock set there). */
+static void
+login(const struct h_deploy *d, const struct h_user *u, int64_t step,
+    const char *code_override)
+{
+	static char code[16];
+
+	at_step(step);
+	h_code(u->secret, step, code);
+	memset(&L, 0, sizeof(L));
+	L.user = u->name;
+	L.answers[0] = u->password;
+	L.answers[1] = code_override != NULL ? code_override : code;
+	h_login(d, &L);
+}
+
+/* The replica has what the provider has (syncrepl: milliseconds). */
+static void
+replicated(const struct h_user *u)
+{
+	char out[OUT_MAX];
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		if (h_cli(&H2, NULL, out, sizeof(out), "show", u->name,
+		    (char *)NULL) == 0 && strstr(out, "totp:     SHA1") != NULL)
+			return;
+		(void)usleep(20000);
+	}
+	ck_abort_msg("%s never reached the replica: %s", u->name, out);
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+START_TEST(test_enrol_once_login_everywhere)
+{
+	int64_t step = h_step_with_margin(5);
+
+	replicated(&alice);
+	login(&H1, &alice, step, NULL);
+	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "host1: %s", L.log);
+	ck_assert_int_eq(L.acct_rc, PAM_SUCCESS);
+	login(&H2, &alice, step + 1, NULL);
+	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "host2: %s", L.log);
+	ck_assert_int_eq(L.acct_rc, PAM_SUCCESS);
+}
+END_TEST
+
+START_TEST(test_replay_across_hosts)
+{
+	int64_t step = h_step_with_margin(5);
+
+	replicated(&alice);
+	login(&H1, &alice, step, NULL);
+	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "host1: %s", L.log);
+	/* The same code at the other host, and back at the first. */
+	login(&H2, &alice, step, NULL);
+	ck_assert_int_ne(L.auth_rc, PAM_SUCCESS);
+	h_expect_line(&L, "auth", "result=deny reason=replay");
+	login(&H1, &alice, step, NULL);
+	ck_assert_int_ne(L.auth_rc, PAM_SUCCESS);
+	h_expect_line(&L, "auth", "result=deny reason=replay");
+	/* An older step than the one used: refused as well. */
+	login(&H2, &alice, step - 1, NULL);
+	ck_assert_int_ne(L.auth_rc, PAM_SUCCESS);
+}
+END_TEST
+
+START_TEST(test_failures_add_up)
+{
+	int64_t step = h_step_with_margin(5);
+	char out[OUT_MAX];
+
+	replicated(&alice);
+	login(&H1, &alice, step, "000000");
+	h_expect_line(&L, "auth", "result=deny");
+	login(&H2, &alice, step, "000001");
+	login(&H1, &alice, step, "000002");
+	ck_assert_int_ne(L.auth_rc, PAM_SUCCESS);
+	/* One count in the directory, whichever host counted. */
+	ck_assert_int_eq(h_cli(&HD, NULL, out, sizeof(out), "show",
+	    alice.name, (char *)NULL), 0);
+	ck_assert_msg(strstr(out, "failures: 3") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "locked:   no") != NULL, "%s", out);
+	login(&H2, &alice, step, "000003");
+	ck_assert_int_eq(h_cli(&HD, NULL, out, sizeof(out), "show",
+	    alice.name, (char *)NULL), 0);
+	ck_assert_msg(strstr(out, "failures: 4") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "locked:   yes") != NULL, "%s", out);
+	/* The right code now, at either host: locked. */
+	login(&H1, &alice, step, NULL);
+	ck_assert_int_ne(L.auth_rc, PAM_SUCCESS);
+	h_expect_line(&L, "auth", "result=deny reason=locked");
+	login(&H2, &alice, step + 1, NULL);
+	ck_assert_int_ne(L.auth_rc, PAM_SUCCESS);
+	h_expect_line(&L, "auth", "result=deny reason=locked");
+	/* The helpdesk unlocks once, for every host. */
+	ck_assert_int_eq(h_cli(&HD, NULL, out, sizeof(out), "unlock",
+	    alice.name, (char *)NULL), 0);
+	login(&H1, &alice, step + 2, NULL);
+	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "after unlock: %s", L.log);
+}
+END_TEST
+
+START_TEST(test_host_cannot_change_secrets)
+{
+	struct h_user mallory;
+	char out[OUT_MAX], line[H_B32_MAX + 2];
+	int64_t step = h_step_with_margin(5);
+
+	/* A new secret, a new zone, a password, a delete: all refused. */
+	h_user_make(&mallory, "mallory");
+	(void)snprintf(line, sizeof(line), "%s\n", mallory.secret);
+	ck_assert_int_ne(h_cli(&H1, line, out, sizeof(out), "totp",
+	    alice.name, "--secret", "--show", "none", (char *)NULL), 0);
+	ck_assert_msg(strstr(out, "Insufficient access") != NULL, "%s", out);
+	ck_assert_int_ne(h_cli(&H1, NULL, out, sizeof(out), "zones",
+	    alice.name, "--add", "internet", (char *)NULL), 0);
+	ck_assert_int_ne(h_cli(&H1, "a new password 1234\n", out,
+	    sizeof(out), "passwd", alice.name, "--password-stdin",
+	    (char *)NULL), 0);
+	ck_assert_int_ne(h_cli(&H1, NULL, out, sizeof(out), "delete",
+	    alice.name, (char *)NULL), 0);
+	ck_assert_int_ne(h_cli(&H1, NULL, out, sizeof(out), "add", "eve",
+	    "--zones", H_ZONE, (char *)NULL), 0);
+	/* Nothing changed: the old secret and password still log in. */
+	login(&H1, &alice, step, NULL);
+	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "%s", L.log);
+	/* The helpdesk may: the new secret takes over at every host. */
+	ck_assert_int_eq(h_cli(&HD, line, out, sizeof(out), "totp",
+	    alice.name, "--secret", "--show", "none", (char *)NULL), 0);
+	login(&H1, &alice, step + 1, NULL);
+	ck_assert_int_ne(L.auth_rc, PAM_SUCCESS);
+}
+END_TEST
+
+START_TEST(test_race_two_hosts)
+{
+	const struct h_deploy *hosts[2] = { &H1, &H2 };
+	int64_t step = h_step_with_margin(10);
+	char code[16];
+	int round, wins, replays;
+
+	/* Every loser's replay counts as a failure: no lockout mid-race. */
+	H1.lockout_attempts = H2.lockout_attempts = 100;
+	configure(&H1, env("KGW_LDAP_URI"), "HOST1", "none", NULL);
+	configure(&H2, env("KGW_LDAP_REPLICA_URI"), "HOST2", "none", NULL);
+	replicated(&alice);
+	for (round = 0; round < RACE_ROUNDS; round++) {
+		at_step(step + round);
+		h_code(alice.secret, step + round, code);
+		memset(&L, 0, sizeof(L));
+		L.user = alice.name;
+		L.answers[0] = alice.password;
+		L.answers[1] = code;
+		wins = h_race_hosts(hosts, 2, &L, RACERS, &replays);
+		ck_assert_msg(wins == 1, "round %d: %d of %d racers logged in",
+		    round, wins, RACERS);
+		ck_assert_msg(replays == RACERS - 1, "round %d: %d replays",
+		    round, replays);
+	}
+}
+END_TEST
+
+START_TEST(test_tls)
+{
+	int64_t step = h_step_with_margin(5);
+
+	/* ldaps with the city CA, then StartTLS on the plain port. */
+	configure(&H1, env("KGW_LDAPS_URI"), "HOST1", "ldaps",
+	    env("KGW_LDAP_CA"));
+	login(&H1, &alice, step, NULL);
+	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "ldaps: %s", L.log);
+	configure(&H1, env("KGW_LDAP_URI"), "HOST1", "starttls",
+	    env("KGW_LDAP_CA"));
+	login(&H1, &alice, step + 1, NULL);
+	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "starttls: %s", L.log);
+	/* A CA that did not sign the server's certificate: no login. */
+	configure(&H1, env("KGW_LDAPS_URI"), "HOST1", "ldaps", H1.key);
+	login(&H1, &alice, step + 2, NULL);
+	ck_assert_int_ne(L.auth_rc, PAM_SUCCESS);
+	ck_assert_msg(strstr(L.log, "directory") != NULL, "%s", L.log);
+}
+END_TEST
+
+START_TEST(test_directory_stopped)
+{
+	char cmd[1024];
+	int64_t step = h_step_with_margin(5);
+
+	(void)snprintf(cmd, sizeof(cmd), "%s stop-provider",
+	    env("KGW_LDAP_CTL"));
+	ck_assert_int_eq(system(cmd), 0);
+	login(&H1, &alice, step, NULL);
+	(void)snprintf(cmd, sizeof(cmd), "%s start-provider",
+	    env("KGW_LDAP_CTL"));
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_ne(L.auth_rc, PAM_SUCCESS);
+	ck_assert_msg(strstr(L.log, "directory unreachable") != NULL, "%s",
+	    L.log);
+	/* Back: the same code logs in (it was never used). */
+	login(&H1, &alice, step, NULL);
+	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "after restart: %s", L.log);
+}
+END_TEST
+
+static Suite *
+ldap_suite(void)
+{
+	Suite *s = suite_create("ldap");
+	TCase *tc = tcase_create("directory");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_enrol_once_login_everywhere);
+	tcase_add_test(tc, test_replay_across_hosts);
+	tcase_add_test(tc, test_failures_add_up);
+	tcase_add_test(tc, test_host_cannot_change_secrets);
+	tcase_add_test(tc, test_race_two_hosts);
+	tcase_add_test(tc, test_tls);
+	tcase_add_test(tc, test_directory_stopped);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(int argc, char **argv)
+{
+	char base[] = "/tmp/kgw-pamtest.XXXXXX";
+	SRunner *sr;
+	int failed;
+
+	/* The directories first: this program again, under with-slapd. */
+	if (getenv("KGW_LDAP_URI") == NULL && argc >= 1) {
+		static char with[] = KGW_TEST_WITH_SLAPD;
+		char *args[] = { with, argv[0], NULL };
+
+		(void)execv(args[0], args);
+		perror(KGW_TEST_WITH_SLAPD);
+		return 99;
+	}
+	if (mkdtemp(base) == NULL) {
+		perror("mkdtemp");
+		return 99;
+	}
+	h_set_base(base);
+	sr = srunner_create(ldap_suite());
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	if (h_rmtree(base) != 0)
+		(void)fprintf(stderr, "cannot remove %s\n", base);
+	return failed == 0 ? 0 : 1;
+}

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -31,8 +32,8 @@ kgw_ld_trail(struct ldap_store *ls)
 	return ls->local;
 }
 
-static void
-keep_last(struct ldap_store *ls)
+void
+kgw_ld_keep_last(struct ldap_store *ls)
 {
 	ls->base.last_seq = kgw_store_audit_last(ls->local, ls->base.last_mac);
 }
@@ -46,7 +47,7 @@ kgw_ld_audit_add(struct ldap_store *ls, const struct kgw_audit_rec *r)
 	if (t == NULL)
 		return KGW_ERR_INTERNAL;
 	if ((rc = kgw_store_audit_add(t, r)) == KGW_OK)
-		keep_last(ls);
+		kgw_ld_keep_last(ls);
 	return rc;
 }
 
@@ -60,8 +61,10 @@ kgw_ld_change_note(struct ldap_store *ls, const char *user, const char *op,
 	if (t == NULL)
 		return KGW_ERR_INTERNAL;
 	if ((rc = kgw_store_sqlite_change_note(t, user, op, action, detail)) ==
-	    KGW_OK)
-		keep_last(ls);
+	    KGW_OK) {
+		kgw_ld_keep_last(ls);
+		ls->local_changes++;
+	}
 	return rc;
 }
 
@@ -77,19 +80,71 @@ ldap_close(struct kgw_store *s)
 	free(ls);
 }
 
+/* The person from the directory, the cache refreshed with them. */
+static int
+fetch(struct ldap_store *ls, const char *name, struct kgw_user_rec *rec,
+    int64_t now)
+{
+	struct kgw_fido2_rec keys[KGW_FIDO2_CREDS_MAX];
+	LDAPMessage *res = NULL, *entry = NULL;
+	size_t n = 0;
+	int r;
+
+	r = kgw_ld_get_entry(ls, false, name, &res, &entry);
+	if (r == KGW_ERR_NOT_FOUND)
+		(void)kgw_store_sqlite_cache_drop(ls->local, name);
+	if (r == KGW_OK && (r = kgw_ld_entry_user(ls, entry, rec)) == KGW_OK &&
+	    (r = kgw_ld_entry_fido2(ls, entry, name, keys, KGW_FIDO2_CREDS_MAX,
+	    &n)) == KGW_OK &&
+	    kgw_store_sqlite_cache_put(ls->local, rec, keys, n, now) != KGW_OK)
+		kgw_log_err(ls->base.log, "cannot refresh the offline cache: "
+		    "user=%s", name);
+	ldap_msgfree(res);
+	explicit_bzero(keys, sizeof(keys));
+	return r;
+}
+
+/* What logins changed here while offline goes up first. */
+static int
+reconcile(struct ldap_store *ls, int64_t now)
+{
+	int64_t dirty = 0;
+	int r;
+
+	if (kgw_store_sqlite_dirty_count(ls->local, &dirty) != KGW_OK ||
+	    dirty == 0)
+		return KGW_OK;
+	r = kgw_ld_reconcile(ls, now);
+	if (r != KGW_OK && r != KGW_ERR_OFFLINE)
+		kgw_log_err(ls->base.log, "directory: reconciliation "
+		    "stopped (%s); it goes on at the next login",
+		    kgw_strerror(r));
+	return r == KGW_ERR_OFFLINE ? r : KGW_OK;
+}
+
 static int
 ldap_get_user(struct kgw_store *s, const char *name, struct kgw_user_rec *rec)
 {
 	struct ldap_store *ls = to_ldap(s);
-	LDAPMessage *res = NULL, *entry = NULL;
+	int64_t now = (int64_t)time(NULL);
 	int r;
 
-	if ((r = kgw_ld_connect(ls)) != KGW_OK)
-		return r;
-	if ((r = kgw_ld_get_entry(ls, false, name, &res, &entry)) == KGW_OK)
-		r = kgw_ld_entry_user(ls, entry, rec);
-	ldap_msgfree(res);
+	if (ls->offline)
+		return kgw_ld_cache_get(ls, name, rec);
+	if ((r = kgw_ld_connect(ls)) == KGW_OK &&
+	    (r = reconcile(ls, now)) == KGW_OK)
+		r = fetch(ls, name, rec, now);
+	if (r == KGW_ERR_OFFLINE && kgw_ld_go_offline(ls, now) == KGW_OK)
+		return kgw_ld_cache_get(ls, name, rec);
 	return r;
+}
+
+/* A commit the directory did not answer: this host's, if it may. */
+static bool
+offline_now(struct ldap_store *ls, int r, int64_t now)
+{
+	return ls->offline || (r == KGW_ERR_OFFLINE &&
+	    kgw_ld_go_offline(ls, now) == KGW_OK);
 }
 
 /* The record as the provider has it now: why a guarded write failed. */
@@ -257,12 +312,17 @@ ldap_totp_accept(struct kgw_store *s, const struct kgw_user_rec *seen,
 
 	if (step < 0)
 		return KGW_ERR_INVALID;
-	if ((r = kgw_ld_accept_filter(seen, step, now, "", filter, sizeof(filter))) !=
-	    KGW_OK)
+	if (ls->offline)
+		return kgw_ld_offline_totp_accept(ls, seen, step, now, audit);
+	if ((r = kgw_ld_accept_filter(seen, step, now, "", filter,
+	    sizeof(filter))) != KGW_OK)
 		return r;
 	kgw_lm_init(&m);
 	kgw_ld_accept_mods(&m, seen, step, now, audit);
-	return kgw_ld_commit_login(ls, seen, &m, filter, true, now, audit);
+	r = kgw_ld_commit_login(ls, seen, &m, filter, true, now, audit);
+	if (offline_now(ls, r, now))
+		return kgw_ld_offline_totp_accept(ls, seen, step, now, audit);
+	return r;
 }
 
 /* An allowed account phase with no auth of ours: the last login alone. */
@@ -278,6 +338,8 @@ ldap_account_accept(struct kgw_store *s, const char *name, int64_t now,
 
 	if (t == NULL)
 		return KGW_ERR_INTERNAL;
+	if (ls->offline)
+		return kgw_ld_offline_account_accept(ls, name, now, audit);
 	kgw_lm_init(&m);
 	kgw_lm_op(&m, LDAP_MOD_REPLACE, "kgwLastLogin");
 	kgw_lm_int(&m, now);
@@ -286,11 +348,14 @@ ldap_account_accept(struct kgw_store *s, const char *name, int64_t now,
 		kgw_lm_str(&m, from);
 	kgw_lm_op(&m, LDAP_MOD_REPLACE, "kgwFailsSince");
 	kgw_lm_int(&m, 0);
-	if ((r = kgw_ld_guarded_modify(ls, name, kgw_lm_done(&m), NULL, &rc, NULL,
-	    NULL)) != KGW_OK)
+	r = kgw_ld_guarded_modify(ls, name, kgw_lm_done(&m), NULL, &rc, NULL,
+	    NULL);
+	if (r == KGW_OK && rc != LDAP_SUCCESS)
+		r = kgw_ld_fail(ls, "account_accept", rc);
+	if (offline_now(ls, r, now))
+		return kgw_ld_offline_account_accept(ls, name, now, audit);
+	if (r != KGW_OK)
 		return r;
-	if (rc != LDAP_SUCCESS)
-		return kgw_ld_fail(ls, "account_accept", rc);
 	return kgw_ld_audit_add(ls, audit);
 }
 
@@ -406,6 +471,9 @@ ldap_fido2_accept(struct kgw_store *s, const struct kgw_user_rec *seen,
 	struct ldap_store *ls = to_ldap(s);
 	int r, k;
 
+	if (ls->offline)
+		return kgw_ld_offline_fido2_accept(ls, seen, totp_step, key,
+		    sign_count, now, audit);
 	if (key->flagged)
 		return KGW_ERR_CLONE;
 	/* A key that keeps no counter says 0 every time, and is let be. */
@@ -413,6 +481,9 @@ ldap_fido2_accept(struct kgw_store *s, const struct kgw_user_rec *seen,
 	    key->sign_count == 0)))
 		return key_flag(ls, seen->name, key, sign_count);
 	r = key_commit(ls, seen, totp_step, key, sign_count, now, audit);
+	if (offline_now(ls, r, now))
+		return kgw_ld_offline_fido2_accept(ls, seen, totp_step, key,
+		    sign_count, now, audit);
 	if (r == KGW_OK || r == KGW_ERR_OFFLINE || r == KGW_ERR_INTERNAL ||
 	    r == KGW_ERR_INVALID || r == KGW_ERR_STORE)
 		return r;
@@ -527,22 +598,28 @@ ldap_list(struct kgw_store *s,
 /*
  * No transactions across entries in LDAP: a batch's changes are applied
  * as they come, and one that fails stops the batch with what came before
- * kept (kakogawa-enroll import checks every row first).
+ * kept (kakogawa-enroll import checks every row first). Said when it
+ * happens, with how many.
  */
 static int
 ldap_batch_begin(struct kgw_store *s)
 {
-	(void)s;
+	struct ldap_store *ls = to_ldap(s);
+
+	ls->batch_start = ls->local_changes;
 	return KGW_OK;
 }
 
 static int
 ldap_batch_end(struct kgw_store *s, bool commit)
 {
-	if (!commit)
-		kgw_log_err(s->log, "directory: the changes made before the "
+	struct ldap_store *ls = to_ldap(s);
+	unsigned kept = ls->local_changes - ls->batch_start;
+
+	if (!commit && kept > 0)
+		kgw_log_err(s->log, "directory: %u change(s) made before the "
 		    "failed one are kept (a directory has no transaction "
-		    "across people)");
+		    "across people)", kept);
 	return KGW_OK;
 }
 
@@ -630,13 +707,30 @@ ldap_standalone(struct kgw_store *s)
 	return kgw_store_standalone(to_ldap(s)->local);
 }
 
+static int
+ldap_fail_record(struct kgw_store *s, const char *name, int64_t now,
+    unsigned attempts, unsigned lock_seconds, unsigned *count, bool *locked,
+    const struct kgw_audit_rec *audit)
+{
+	struct ldap_store *ls = to_ldap(s);
+	int r = KGW_ERR_OFFLINE;
+
+	if (!ls->offline)
+		r = kgw_ld_fail_record(s, name, now, attempts, lock_seconds,
+		    count, locked, audit);
+	if (offline_now(ls, r, now))
+		return kgw_ld_offline_fail_record(ls, name, now, attempts,
+		    lock_seconds, count, locked, audit);
+	return r;
+}
+
 static void
 login_ops(struct kgw_store_ops *ops)
 {
 	ops->close = ldap_close;
 	ops->get_user = ldap_get_user;
 	ops->totp_accept = ldap_totp_accept;
-	ops->fail_record = kgw_ld_fail_record;
+	ops->fail_record = ldap_fail_record;
 	ops->account_accept = ldap_account_accept;
 	ops->fido2_accept = ldap_fido2_accept;
 	ops->list = ldap_list;

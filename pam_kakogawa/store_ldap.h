@@ -33,6 +33,9 @@ struct ldap_store {
 	char wr_uri[KGW_DIR_URI_MAX];	/* wr's */
 	char pw[KGW_DIR_PW_MAX];	/* the bind password, wiped at close */
 	size_t pw_len;
+	bool offline;			/* logins from the cache (store_ldap_cache.c) */
+	unsigned local_changes;		/* helpdesk changes made by this handle */
+	unsigned batch_start;		/* local_changes at batch_begin */
 };
 
 static inline struct ldap_store *
@@ -128,6 +131,7 @@ struct kgw_store *kgw_ld_trail(struct ldap_store *ls);
  * (kgw_store_audit_last, for the log line).
  */
 int kgw_ld_audit_add(struct ldap_store *ls, const struct kgw_audit_rec *r);
+void kgw_ld_keep_last(struct ldap_store *ls);
 int kgw_ld_change_note(struct ldap_store *ls, const char *user,
     const char *op, const char *action, const char *detail);
 /* The record (and keys) as the provider has it now. */
@@ -156,6 +160,29 @@ int kgw_ld_recovery_find(struct kgw_store *s, const char *name,
 int kgw_ld_recovery_accept(struct kgw_store *s,
     const struct kgw_user_rec *seen, const struct kgw_recovery_match *m,
     int64_t now, const struct kgw_audit_rec *audit);
+
+/*
+ * Offline (store_ldap_cache.c). go_offline: whether logins may go on from
+ * the cache now (sets ls->offline; logs why not). cache_get: a person as
+ * cached. The offline_* commits: the local store's, the person marked
+ * for reconciliation first. reconcile: pushes up every marked person.
+ */
+int kgw_ld_go_offline(struct ldap_store *ls, int64_t now);
+int kgw_ld_cache_get(struct ldap_store *ls, const char *name,
+    struct kgw_user_rec *rec);
+int kgw_ld_offline_totp_accept(struct ldap_store *ls,
+    const struct kgw_user_rec *seen, int64_t step, int64_t now,
+    const struct kgw_audit_rec *audit);
+int kgw_ld_offline_fido2_accept(struct ldap_store *ls,
+    const struct kgw_user_rec *seen, int64_t totp_step,
+    const struct kgw_fido2_rec *key, int64_t sign_count, int64_t now,
+    const struct kgw_audit_rec *audit);
+int kgw_ld_offline_fail_record(struct ldap_store *ls, const char *name,
+    int64_t now, unsigned attempts, unsigned lock_seconds, unsigned *count,
+    bool *locked, const struct kgw_audit_rec *audit);
+int kgw_ld_offline_account_accept(struct ldap_store *ls, const char *name,
+    int64_t now, const struct kgw_audit_rec *audit);
+int kgw_ld_reconcile(struct ldap_store *ls, int64_t now);
 
 /* Helpdesk changes and the audit trail (store_ldap_admin.c). */
 int kgw_ld_change(struct ldap_store *ls, const char *name,

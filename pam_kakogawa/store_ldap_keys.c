@@ -117,6 +117,8 @@ ldap_fido2_list(struct kgw_store *s, const char *name,
 	int r;
 
 	*n = 0;
+	if (ls->offline)
+		return kgw_store_fido2_list(ls->local, name, recs, max, n);
 	if ((r = read_keys(ls, name, keys, &all)) != KGW_OK)
 		return r;
 	/* In label order, as the SQLite store lists them. */

@@ -24,7 +24,7 @@ match_value(const struct berval *v, const unsigned char *hash,
 	const char *p;
 
 	memset(m, 0, sizeof(*m));
-	if (v->bv_len > 5 && memcmp(v->bv_val, "backup ", 7) == 0) {
+	if (v->bv_len > 7 && memcmp(v->bv_val, "backup ", 7) == 0) {
 		m->kind = KGW_RECOVERY_BACKUP;
 	} else if (v->bv_len > 5 && memcmp(v->bv_val, "temp ", 5) == 0) {
 		m->kind = KGW_RECOVERY_TEMP;
@@ -56,6 +56,9 @@ kgw_ld_recovery_find(struct kgw_store *s, const char *name,
 	int r;
 
 	memset(m, 0, sizeof(*m));
+	/* Recovery codes are the directory's alone: none from the cache. */
+	if (ls->offline)
+		return KGW_ERR_NOT_FOUND;
 	if ((r = kgw_ld_connect(ls)) != KGW_OK ||
 	    (r = kgw_ld_get_entry(ls, false, name, &res, &entry)) != KGW_OK)
 		goto out;
@@ -84,7 +87,7 @@ kgw_ld_recovery_accept(struct kgw_store *s, const struct kgw_user_rec *seen,
 	struct kgw_lmods lm;
 	int r;
 
-	if (m->kind == KGW_RECOVERY_TEMP && now >= m->expires)
+	if (ls->offline || (m->kind == KGW_RECOVERY_TEMP && now >= m->expires))
 		return KGW_ERR_DENIED;
 	if ((r = kgw_ld_recovery_value(m->kind, m->hash, m->expires, value,
 	    sizeof(value))) != KGW_OK ||

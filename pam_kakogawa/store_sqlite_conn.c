@@ -146,6 +146,26 @@ static const char *const migrations[] = {
 	"ALTER TABLE users ADD COLUMN last_from TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE users ADD COLUMN fails_since INTEGER NOT NULL"
 	" DEFAULT 0;",
+
+	/*
+	 * The city-wide store's offline cache (store_ldap_cache.c): when a
+	 * person was last read from the directory, whether a login changed
+	 * them here while it could not be reached (dirty) and the failures
+	 * it counted meanwhile, both pushed up when it returns; and when
+	 * this host last reached it.
+	 */
+	"CREATE TABLE dir_cache ("
+	" user TEXT PRIMARY KEY NOT NULL,"
+	" fetched INTEGER NOT NULL,"
+	" offline_fails INTEGER NOT NULL DEFAULT 0,"
+	" dirty INTEGER NOT NULL DEFAULT 0"
+	") STRICT;"
+	"CREATE TABLE dir_contact ("
+	" id INTEGER PRIMARY KEY,"
+	" last INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE TRIGGER users_delete_dir_cache AFTER DELETE ON users"
+	" BEGIN DELETE FROM dir_cache WHERE user = old.name; END;",
 };
 #define SCHEMA_VERSION ((int64_t)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -41,6 +41,7 @@
 #define OUT_MAX 65536
 
 static struct h_deploy HD, H1, H2;	/* the helpdesk, two hosts */
+static unsigned offline_secs = 600;	/* directory_offline */
 static struct h_user alice;
 static struct h_login L;
 
@@ -98,8 +99,9 @@ dir_lines(char *out, size_t outlen, const char *uri, const char *who,
 	    "directory_bind_password_file = %s\n"
 	    "directory_tls = %s\n"
 	    "directory_timeout = 1000\n"
+	    "directory_offline = %u\n"
 	    "%s%s%s",
-	    uri, env("KGW_LDAP_STAFF"), env(dn), env(pw), tls,
+	    uri, env("KGW_LDAP_STAFF"), env(dn), env(pw), tls, offline_secs,
 	    ca != NULL ? "directory_ca = " : "", ca != NULL ? ca : "",
 	    ca != NULL ? "\n" : "");
 	ck_assert(n > 0 && (size_t)n < outlen);
@@ -157,6 +159,20 @@ unique_user(struct h_user *u, const char *what)
 	h_user_make(u, name);
 }
 
+/*
+ * Stops or starts a directory. setsid: a slapd started here must outlive
+ * this test's process group, which Check kills when the test ends.
+ */
+static void
+ctl(const char *what)
+{
+	char cmd[1024];
+
+	(void)snprintf(cmd, sizeof(cmd), "setsid %s %s", env("KGW_LDAP_CTL"),
+	    what);
+	ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
+}
+
 static void
 setup(void)
 {
@@ -170,6 +186,7 @@ setup(void)
 	configure(&H1, env("KGW_LDAP_URI"), "HOST1", "none", NULL);
 	/* Host 2 reads from the replica: its writes follow the referral. */
 	configure(&H2, env("KGW_LDAP_REPLICA_URI"), "HOST2", "none", NULL);
+	offline_secs = 600;
 	unique_user(&alice, "alice");
 	h_enrol(&HD, &alice);
 	frozen = -1;
@@ -361,7 +378,13 @@ START_TEST(test_tls)
 	    env("KGW_LDAP_CA"));
 	login(&H1, &alice, step + 1, NULL);
 	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "starttls: %s", L.log);
-	/* A CA that did not sign the server's certificate: no login. */
+	/*
+	 * A CA that did not sign the server's certificate: no connection
+	 * (and, offline logins off, no login: with them on, a host whose
+	 * directory cannot be reached goes on from its cache, as for any
+	 * outage).
+	 */
+	offline_secs = 0;
 	configure(&H1, env("KGW_LDAPS_URI"), "HOST1", "ldaps", H1.key);
 	login(&H1, &alice, step + 2, NULL);
 	ck_assert_int_ne(L.auth_rc, PAM_SUCCESS);
@@ -371,22 +394,105 @@ END_TEST
 
 START_TEST(test_directory_stopped)
 {
-	char cmd[1024];
 	int64_t step = h_step_with_margin(5);
 
-	(void)snprintf(cmd, sizeof(cmd), "%s stop-provider",
-	    env("KGW_LDAP_CTL"));
-	ck_assert_int_eq(system(cmd), 0);
+	/* With no offline logins allowed, the directory is required. */
+	offline_secs = 0;
+	configure(&H1, env("KGW_LDAP_URI"), "HOST1", "none", NULL);
 	login(&H1, &alice, step, NULL);
-	(void)snprintf(cmd, sizeof(cmd), "%s start-provider",
-	    env("KGW_LDAP_CTL"));
-	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "%s", L.log);
+	ctl("stop-provider");
+	login(&H1, &alice, step + 1, NULL);
+	ctl("start-provider");
 	ck_assert_int_ne(L.auth_rc, PAM_SUCCESS);
 	ck_assert_msg(strstr(L.log, "directory unreachable") != NULL, "%s",
 	    L.log);
+	ck_assert_msg(strstr(L.log, "directory_offline = 0") != NULL, "%s",
+	    L.log);
 	/* Back: the same code logs in (it was never used). */
-	login(&H1, &alice, step, NULL);
+	login(&H1, &alice, step + 1, NULL);
 	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "after restart: %s", L.log);
+}
+END_TEST
+
+/* A host that never reached the directory has nothing to go on. */
+START_TEST(test_never_reached)
+{
+	int64_t step = h_step_with_margin(5);
+
+	ctl("stop-provider");
+	login(&H1, &alice, step, NULL);
+	ctl("start-provider");
+	ck_assert_int_ne(L.auth_rc, PAM_SUCCESS);
+	ck_assert_msg(strstr(L.log, "never reached") != NULL, "%s", L.log);
+}
+END_TEST
+
+/*
+ * Offline within the bound: logins from the cache, replay and failures
+ * enforced there; beyond the bound: refused; back online: the watermark
+ * and the failures go up, so that the code used offline is refused at
+ * the other host too.
+ */
+START_TEST(test_offline_and_back)
+{
+	int64_t step = h_step_with_margin(5);
+	char out[OUT_MAX];
+
+	replicated(&alice);
+	login(&H1, &alice, step, NULL);		/* online: the cache filled */
+	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "%s", L.log);
+	ctl("stop-provider");
+	login(&H1, &alice, step + 1, NULL);
+	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "offline: %s", L.log);
+	ck_assert_msg(strstr(L.log, "host offline") != NULL, "%s", L.log);
+	login(&H1, &alice, step + 1, NULL);	/* replayed, offline */
+	ck_assert_int_ne(L.auth_rc, PAM_SUCCESS);
+	h_expect_line(&L, "auth", "result=deny reason=replay");
+	login(&H1, &alice, step + 1, "000000");
+	ck_assert_int_ne(L.auth_rc, PAM_SUCCESS);
+	/* Past directory_offline (600 s) since the last contact. */
+	login(&H1, &alice, step + 25, NULL);
+	ck_assert_int_ne(L.auth_rc, PAM_SUCCESS);
+	ck_assert_msg(strstr(L.log, "beyond directory_offline") != NULL, "%s",
+	    L.log);
+	ctl("start-provider");
+	/* The next contact carries up what happened offline. */
+	login(&H1, &alice, step + 2, "000001");
+	ck_assert_int_ne(L.auth_rc, PAM_SUCCESS);
+	ck_assert_msg(strstr(L.log, "reconciled") != NULL, "%s", L.log);
+	ck_assert_int_eq(h_cli(&HD, NULL, out, sizeof(out), "show",
+	    alice.name, (char *)NULL), 0);
+	/* 2 offline (the replay, the wrong code), 1 now. */
+	ck_assert_msg(strstr(out, "failures: 3") != NULL, "%s", out);
+	/* The code used offline at host 1: refused at host 2. */
+	login(&H2, &alice, step + 1, NULL);
+	ck_assert_int_ne(L.auth_rc, PAM_SUCCESS);
+	h_expect_line(&L, "auth", "result=deny reason=replay");
+	/* That was the 4th failure: locked at every host. */
+	login(&H1, &alice, step + 3, NULL);
+	h_expect_line(&L, "auth", "result=deny reason=locked");
+}
+END_TEST
+
+/*
+ * The replica answers but the provider does not: the login reads the
+ * replica, commits here, and the commit goes up later.
+ */
+START_TEST(test_provider_down_replica_up)
+{
+	int64_t step = h_step_with_margin(5);
+
+	replicated(&alice);
+	ctl("stop-provider");
+	login(&H2, &alice, step, NULL);
+	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "%s", L.log);
+	ck_assert_msg(strstr(L.log, "host offline") != NULL, "%s", L.log);
+	ctl("start-provider");
+	login(&H2, &alice, step + 1, NULL);
+	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "%s", L.log);
+	login(&H1, &alice, step, NULL);
+	ck_assert_int_ne(L.auth_rc, PAM_SUCCESS);
 }
 END_TEST
 
@@ -405,6 +511,9 @@ ldap_suite(void)
 	tcase_add_test(tc, test_race_two_hosts);
 	tcase_add_test(tc, test_tls);
 	tcase_add_test(tc, test_directory_stopped);
+	tcase_add_test(tc, test_never_reached);
+	tcase_add_test(tc, test_offline_and_back);
+	tcase_add_test(tc, test_provider_down_replica_up);
 	suite_add_tcase(s, tc);
 	return s;
 }

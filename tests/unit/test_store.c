@@ -274,7 +274,7 @@ START_TEST(test_create_reopen)
 	kgw_store_close(&s);
 	db = raw_open();
 	raw_query(db, "PRAGMA user_version", text, sizeof(text));
-	ck_assert_str_eq(text, "7");
+	ck_assert_str_eq(text, "8");
 	raw_query(db, "PRAGMA journal_mode", text, sizeof(text));
 	ck_assert_str_eq(text, "wal");
 	raw_close(db);
@@ -828,7 +828,7 @@ START_TEST(test_migrate_v1)
 	kgw_store_close(&s);
 	db = raw_open();
 	raw_query(db, "PRAGMA user_version", text, sizeof(text));
-	ck_assert_str_eq(text, "7");
+	ck_assert_str_eq(text, "8");
 	raw_query(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'changes'",
 	    text, sizeof(text));
 	ck_assert_str_eq(text, "1");

@@ -46,5 +46,6 @@ void check_files(struct check *c);
 void check_pam(struct check *c);
 void check_policy(struct check *c);
 void check_clock(struct check *c);
+void check_directory(struct check *c);
 
 #endif

@@ -166,6 +166,7 @@ inspect(struct check *c, const char *only)
 	}
 	enroll_open(e);
 	check_policy(c);
+	check_directory(c);
 	enroll_close(e);
 }
 

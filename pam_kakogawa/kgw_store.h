@@ -353,6 +353,23 @@ int kgw_store_batch_end(struct kgw_store *s, bool commit);
 int kgw_store_list(struct kgw_store *s,
     int (*cb)(void *arg, const struct kgw_user_rec *rec), void *arg);
 
+/*
+ * The city-wide store's state, for the self-inspection: whether the store
+ * is a directory, whether it answers now (what changed here while it did
+ * not is then carried up first), when it was last reached (0: never),
+ * how many people changed here offline are still to be carried up, and
+ * directory_offline. Nothing but directory = false for a SQLite store.
+ */
+struct kgw_dir_state {
+	bool directory;
+	bool reachable;
+	int64_t last_contact;
+	int64_t unreconciled;
+	unsigned offline;
+};
+int kgw_store_dir_state(struct kgw_store *s, int64_t now,
+    struct kgw_dir_state *st);
+
 /* One recorded helpdesk change. */
 struct kgw_change {
 	int64_t time;

@@ -578,3 +578,15 @@ kgw_store_standalone(struct kgw_store *s)
 		return KGW_ERR_INTERNAL;
 	return s->ops->standalone(s);
 }
+
+int
+kgw_store_dir_state(struct kgw_store *s, int64_t now,
+    struct kgw_dir_state *st)
+{
+	if (s == NULL || st == NULL)
+		return KGW_ERR_INTERNAL;
+	memset(st, 0, sizeof(*st));
+	if (s->ops->dir_state == NULL)
+		return KGW_OK;
+	return s->ops->dir_state(s, now, st);
+}

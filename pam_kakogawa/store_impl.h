@@ -97,6 +97,9 @@ struct kgw_store_ops {
 	int (*totp_resync)(struct kgw_store *s,
 	    const struct kgw_user_rec *seen, int64_t step, int64_t drift,
 	    const char *op);
+	/* NULL for a store that is no directory. */
+	int (*dir_state)(struct kgw_store *s, int64_t now,
+	    struct kgw_dir_state *st);
 };
 
 /* Every backend's handle starts with this. */

@@ -746,6 +746,7 @@ login_ops(struct kgw_store_ops *ops)
 	ops->audit_rehead = ldap_audit_rehead;
 	ops->audit_cut = ldap_audit_cut;
 	ops->standalone = ldap_standalone;
+	ops->dir_state = kgw_ld_dir_state;
 }
 
 int

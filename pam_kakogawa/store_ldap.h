@@ -183,6 +183,8 @@ int kgw_ld_offline_fail_record(struct ldap_store *ls, const char *name,
 int kgw_ld_offline_account_accept(struct ldap_store *ls, const char *name,
     int64_t now, const struct kgw_audit_rec *audit);
 int kgw_ld_reconcile(struct ldap_store *ls, int64_t now);
+int kgw_ld_dir_state(struct kgw_store *s, int64_t now,
+    struct kgw_dir_state *st);
 
 /* Helpdesk changes and the audit trail (store_ldap_admin.c). */
 int kgw_ld_change(struct ldap_store *ls, const char *name,

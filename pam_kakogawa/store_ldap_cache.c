@@ -300,3 +300,27 @@ kgw_ld_reconcile(struct ldap_store *ls, int64_t now)
 	}
 	return r;
 }
+
+int
+kgw_ld_dir_state(struct kgw_store *s, int64_t now, struct kgw_dir_state *st)
+{
+	struct ldap_store *ls = to_ldap(s);
+	int r;
+
+	st->directory = true;
+	st->offline = ls->dir.offline;
+	r = kgw_ld_connect(ls);
+	st->reachable = r == KGW_OK;
+	if (r == KGW_OK) {
+		if ((r = kgw_ld_reconcile(ls, now)) != KGW_OK)
+			kgw_log_err(s->log, "directory: reconciliation stopped "
+			    "(%s)", kgw_strerror(r));
+		(void)kgw_store_sqlite_contact(ls->local, now);
+	} else if (r != KGW_ERR_OFFLINE) {
+		return r;	/* refused (bind, TLS, configuration): said */
+	}
+	if ((r = kgw_store_sqlite_last_contact(ls->local,
+	    &st->last_contact)) != KGW_OK)
+		return r;
+	return kgw_store_sqlite_dirty_count(ls->local, &st->unreconciled);
+}

@@ -420,11 +420,21 @@ START_TEST(test_never_reached)
 {
 	int64_t step = h_step_with_margin(5);
 
+	char out[OUT_MAX];
+
 	ctl("stop-provider");
 	login(&H1, &alice, step, NULL);
+	(void)h_cli(&H1, NULL, out, sizeof(out), "--json", "check", "--only",
+	    "policy", (char *)NULL);
 	ctl("start-provider");
 	ck_assert_int_ne(L.auth_rc, PAM_SUCCESS);
 	ck_assert_msg(strstr(L.log, "never reached") != NULL, "%s", L.log);
+	ck_assert_msg(strstr(out, "\"directory.never_reached\"") != NULL, "%s",
+	    out);
+	/* Reached: no directory finding left. */
+	(void)h_cli(&H1, NULL, out, sizeof(out), "--json", "check", "--only",
+	    "policy", (char *)NULL);
+	ck_assert_msg(strstr(out, "directory.") == NULL, "%s", out);
 }
 END_TEST
 
@@ -451,6 +461,12 @@ START_TEST(test_offline_and_back)
 	h_expect_line(&L, "auth", "result=deny reason=replay");
 	login(&H1, &alice, step + 1, "000000");
 	ck_assert_int_ne(L.auth_rc, PAM_SUCCESS);
+	/* The self-inspection says so. */
+	(void)h_cli(&H1, NULL, out, sizeof(out), "--json", "check", "--only",
+	    "policy", (char *)NULL);
+	ck_assert_msg(strstr(out, "\"directory.offline\"") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "\"directory.unreconciled\"") != NULL, "%s",
+	    out);
 	/* Past directory_offline (600 s) since the last contact. */
 	login(&H1, &alice, step + 25, NULL);
 	ck_assert_int_ne(L.auth_rc, PAM_SUCCESS);
@@ -518,6 +534,34 @@ ldap_suite(void)
 	return s;
 }
 
+/*
+ * Runs this program again under with-slapd (and under valgrind again when
+ * make check-valgrind ran it: valgrind does not follow the exec).
+ */
+static int
+under_slapd(char *self)
+{
+	static char with[] = KGW_TEST_WITH_SLAPD, vg[] = "valgrind";
+	const char *flags = getenv("KGW_VALGRIND_FLAGS");
+	char *args[32], buf[512], *tok, *save = NULL;
+	size_t n = 0;
+
+	args[n++] = with;
+	if (flags != NULL && flags[0] != '\0' &&
+	    strlen(flags) < sizeof(buf)) {
+		(void)snprintf(buf, sizeof(buf), "%s", flags);
+		args[n++] = vg;
+		for (tok = strtok_r(buf, " ", &save); tok != NULL && n < 29;
+		    tok = strtok_r(NULL, " ", &save))
+			args[n++] = tok;
+	}
+	args[n++] = self;
+	args[n] = NULL;
+	(void)execv(args[0], args);
+	perror(KGW_TEST_WITH_SLAPD);
+	return 99;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -526,14 +570,8 @@ main(int argc, char **argv)
 	int failed;
 
 	/* The directories first: this program again, under with-slapd. */
-	if (getenv("KGW_LDAP_URI") == NULL && argc >= 1) {
-		static char with[] = KGW_TEST_WITH_SLAPD;
-		char *args[] = { with, argv[0], NULL };
-
-		(void)execv(args[0], args);
-		perror(KGW_TEST_WITH_SLAPD);
-		return 99;
-	}
+	if (getenv("KGW_LDAP_URI") == NULL && argc >= 1)
+		return under_slapd(argv[0]);
 	if (mkdtemp(base) == NULL) {
 		perror("mkdtemp");
 		return 99;

@@ -33,6 +33,7 @@
 #include <security/pam_appl.h>
 
 #include "harness.h"
+#include "ldap_hosts.h"
 #include "kgw_totp.h"
 
 #define RACERS 8
@@ -73,82 +74,6 @@ at_step(int64_t step)
 
 /* ---- deployments -------------------------------------------------------- */
 
-static const char *
-env(const char *name)
-{
-	const char *v = getenv(name);
-
-	ck_assert_msg(v != NULL && v[0] != '\0', "%s not set: run under "
-	    "tests/ldap/with-slapd", name);
-	return v;
-}
-
-/* The directory_* lines of a deployment bound as who. */
-static void
-dir_lines(char *out, size_t outlen, const char *uri, const char *who,
-    const char *tls, const char *ca)
-{
-	char dn[64], pw[64];
-	int n;
-
-	(void)snprintf(dn, sizeof(dn), "KGW_LDAP_%s_DN", who);
-	(void)snprintf(pw, sizeof(pw), "KGW_LDAP_%s_PWFILE", who);
-	n = snprintf(out, outlen, "directory = %s\n"
-	    "directory_base = %s\n"
-	    "directory_bind_dn = %s\n"
-	    "directory_bind_password_file = %s\n"
-	    "directory_tls = %s\n"
-	    "directory_timeout = 1000\n"
-	    "directory_offline = %u\n"
-	    "%s%s%s",
-	    uri, env("KGW_LDAP_STAFF"), env(dn), env(pw), tls, offline_secs,
-	    ca != NULL ? "directory_ca = " : "", ca != NULL ? ca : "",
-	    ca != NULL ? "\n" : "");
-	ck_assert(n > 0 && (size_t)n < outlen);
-}
-
-static void
-configure(struct h_deploy *d, const char *uri, const char *who,
-    const char *tls, const char *ca)
-{
-	char extra[EXTRA_MAX];
-
-	dir_lines(extra, sizeof(extra), uri, who, tls, ca);
-	h_write_config(d, extra);
-}
-
-/*
- * The city key: one file for every host of the zone and the helpdesk.
- * As a host is set up: the key first, then `init` makes its trail.
- */
-static void
-share_key(const struct h_deploy *from, const struct h_deploy *to)
-{
-	char out[OUT_MAX], path[H_PATH_MAX + 8];
-	char buf[4096];
-	ssize_t n;
-	int in, fd;
-
-	in = open(from->key, O_RDONLY | O_CLOEXEC);
-	ck_assert_int_ge(in, 0);
-	n = read(in, buf, sizeof(buf));
-	ck_assert_int_gt(n, 0);
-	(void)close(in);
-	ck_assert_int_eq(unlink(to->key), 0);
-	fd = open(to->key, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, buf, (size_t)n), n);
-	(void)close(fd);
-	explicit_bzero(buf, sizeof(buf));
-	(void)unlink(to->store);
-	(void)snprintf(path, sizeof(path), "%s-wal", to->store);
-	(void)unlink(path);
-	(void)snprintf(path, sizeof(path), "%s-shm", to->store);
-	(void)unlink(path);
-	ck_assert_int_eq(h_cli(to, NULL, out, sizeof(out), "init",
-	    (char *)NULL), 0);
-}
-
 /* One name per test: the directory outlives each test's process. */
 static void
 unique_user(struct h_user *u, const char *what)
@@ -159,18 +84,11 @@ unique_user(struct h_user *u, const char *what)
 	h_user_make(u, name);
 }
 
-/*
- * Stops or starts a directory. setsid: a slapd started here must outlive
- * this test's process group, which Check kills when the test ends.
- */
 static void
-ctl(const char *what)
+configure(struct h_deploy *d, const char *uri, const char *who,
+    const char *tls, const char *ca)
 {
-	char cmd[1024];
-
-	(void)snprintf(cmd, sizeof(cmd), "setsid %s %s", env("KGW_LDAP_CTL"),
-	    what);
-	ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
+	lh_configure(d, uri, who, tls, ca, offline_secs);
 }
 
 static void
@@ -179,13 +97,13 @@ setup(void)
 	h_deploy_new(&HD);
 	h_deploy_new(&H1);
 	h_deploy_new(&H2);
-	share_key(&HD, &H1);
-	share_key(&HD, &H2);
+	lh_share_key(&HD, &H1);
+	lh_share_key(&HD, &H2);
 	H1.lockout_attempts = H2.lockout_attempts = 4;
-	configure(&HD, env("KGW_LDAP_URI"), "HELPDESK", "none", NULL);
-	configure(&H1, env("KGW_LDAP_URI"), "HOST1", "none", NULL);
+	configure(&HD, lh_env("KGW_LDAP_URI"), "HELPDESK", "none", NULL);
+	configure(&H1, lh_env("KGW_LDAP_URI"), "HOST1", "none", NULL);
 	/* Host 2 reads from the replica: its writes follow the referral. */
-	configure(&H2, env("KGW_LDAP_REPLICA_URI"), "HOST2", "none", NULL);
+	configure(&H2, lh_env("KGW_LDAP_REPLICA_URI"), "HOST2", "none", NULL);
 	offline_secs = 600;
 	unique_user(&alice, "alice");
 	h_enrol(&HD, &alice);
@@ -217,29 +135,13 @@ login(const struct h_deploy *d, const struct h_user *u, int64_t step,
 	h_login(d, &L);
 }
 
-/* The replica has what the provider has (syncrepl: milliseconds). */
-static void
-replicated(const struct h_user *u)
-{
-	char out[OUT_MAX];
-	int i;
-
-	for (i = 0; i < 100; i++) {
-		if (h_cli(&H2, NULL, out, sizeof(out), "show", u->name,
-		    (char *)NULL) == 0 && strstr(out, "totp:     SHA1") != NULL)
-			return;
-		(void)usleep(20000);
-	}
-	ck_abort_msg("%s never reached the replica: %s", u->name, out);
-}
-
 /* ---- tests -------------------------------------------------------------- */
 
 START_TEST(test_enrol_once_login_everywhere)
 {
 	int64_t step = h_step_with_margin(5);
 
-	replicated(&alice);
+	lh_replicated(&H2, alice.name);
 	login(&H1, &alice, step, NULL);
 	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "host1: %s", L.log);
 	ck_assert_int_eq(L.acct_rc, PAM_SUCCESS);
@@ -253,7 +155,7 @@ START_TEST(test_replay_across_hosts)
 {
 	int64_t step = h_step_with_margin(5);
 
-	replicated(&alice);
+	lh_replicated(&H2, alice.name);
 	login(&H1, &alice, step, NULL);
 	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "host1: %s", L.log);
 	/* The same code at the other host, and back at the first. */
@@ -274,7 +176,7 @@ START_TEST(test_failures_add_up)
 	int64_t step = h_step_with_margin(5);
 	char out[OUT_MAX];
 
-	replicated(&alice);
+	lh_replicated(&H2, alice.name);
 	login(&H1, &alice, step, "000000");
 	h_expect_line(&L, "auth", "result=deny");
 	login(&H2, &alice, step, "000001");
@@ -346,9 +248,9 @@ START_TEST(test_race_two_hosts)
 
 	/* Every loser's replay counts as a failure: no lockout mid-race. */
 	H1.lockout_attempts = H2.lockout_attempts = 100;
-	configure(&H1, env("KGW_LDAP_URI"), "HOST1", "none", NULL);
-	configure(&H2, env("KGW_LDAP_REPLICA_URI"), "HOST2", "none", NULL);
-	replicated(&alice);
+	configure(&H1, lh_env("KGW_LDAP_URI"), "HOST1", "none", NULL);
+	configure(&H2, lh_env("KGW_LDAP_REPLICA_URI"), "HOST2", "none", NULL);
+	lh_replicated(&H2, alice.name);
 	for (round = 0; round < RACE_ROUNDS; round++) {
 		at_step(step + round);
 		h_code(alice.secret, step + round, code);
@@ -370,12 +272,12 @@ START_TEST(test_tls)
 	int64_t step = h_step_with_margin(5);
 
 	/* ldaps with the city CA, then StartTLS on the plain port. */
-	configure(&H1, env("KGW_LDAPS_URI"), "HOST1", "ldaps",
-	    env("KGW_LDAP_CA"));
+	configure(&H1, lh_env("KGW_LDAPS_URI"), "HOST1", "ldaps",
+	    lh_env("KGW_LDAP_CA"));
 	login(&H1, &alice, step, NULL);
 	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "ldaps: %s", L.log);
-	configure(&H1, env("KGW_LDAP_URI"), "HOST1", "starttls",
-	    env("KGW_LDAP_CA"));
+	configure(&H1, lh_env("KGW_LDAP_URI"), "HOST1", "starttls",
+	    lh_env("KGW_LDAP_CA"));
 	login(&H1, &alice, step + 1, NULL);
 	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "starttls: %s", L.log);
 	/*
@@ -385,7 +287,7 @@ START_TEST(test_tls)
 	 * outage).
 	 */
 	offline_secs = 0;
-	configure(&H1, env("KGW_LDAPS_URI"), "HOST1", "ldaps", H1.key);
+	configure(&H1, lh_env("KGW_LDAPS_URI"), "HOST1", "ldaps", H1.key);
 	login(&H1, &alice, step + 2, NULL);
 	ck_assert_int_ne(L.auth_rc, PAM_SUCCESS);
 	ck_assert_msg(strstr(L.log, "directory") != NULL, "%s", L.log);
@@ -398,12 +300,12 @@ START_TEST(test_directory_stopped)
 
 	/* With no offline logins allowed, the directory is required. */
 	offline_secs = 0;
-	configure(&H1, env("KGW_LDAP_URI"), "HOST1", "none", NULL);
+	configure(&H1, lh_env("KGW_LDAP_URI"), "HOST1", "none", NULL);
 	login(&H1, &alice, step, NULL);
 	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "%s", L.log);
-	ctl("stop-provider");
+	lh_ctl("stop-provider");
 	login(&H1, &alice, step + 1, NULL);
-	ctl("start-provider");
+	lh_ctl("start-provider");
 	ck_assert_int_ne(L.auth_rc, PAM_SUCCESS);
 	ck_assert_msg(strstr(L.log, "directory unreachable") != NULL, "%s",
 	    L.log);
@@ -422,11 +324,11 @@ START_TEST(test_never_reached)
 
 	char out[OUT_MAX];
 
-	ctl("stop-provider");
+	lh_ctl("stop-provider");
 	login(&H1, &alice, step, NULL);
 	(void)h_cli(&H1, NULL, out, sizeof(out), "--json", "check", "--only",
 	    "policy", (char *)NULL);
-	ctl("start-provider");
+	lh_ctl("start-provider");
 	ck_assert_int_ne(L.auth_rc, PAM_SUCCESS);
 	ck_assert_msg(strstr(L.log, "never reached") != NULL, "%s", L.log);
 	ck_assert_msg(strstr(out, "\"directory.never_reached\"") != NULL, "%s",
@@ -449,10 +351,10 @@ START_TEST(test_offline_and_back)
 	int64_t step = h_step_with_margin(5);
 	char out[OUT_MAX];
 
-	replicated(&alice);
+	lh_replicated(&H2, alice.name);
 	login(&H1, &alice, step, NULL);		/* online: the cache filled */
 	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "%s", L.log);
-	ctl("stop-provider");
+	lh_ctl("stop-provider");
 	login(&H1, &alice, step + 1, NULL);
 	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "offline: %s", L.log);
 	ck_assert_msg(strstr(L.log, "host offline") != NULL, "%s", L.log);
@@ -472,7 +374,7 @@ START_TEST(test_offline_and_back)
 	ck_assert_int_ne(L.auth_rc, PAM_SUCCESS);
 	ck_assert_msg(strstr(L.log, "beyond directory_offline") != NULL, "%s",
 	    L.log);
-	ctl("start-provider");
+	lh_ctl("start-provider");
 	/* The next contact carries up what happened offline. */
 	login(&H1, &alice, step + 2, "000001");
 	ck_assert_int_ne(L.auth_rc, PAM_SUCCESS);
@@ -499,12 +401,12 @@ START_TEST(test_provider_down_replica_up)
 {
 	int64_t step = h_step_with_margin(5);
 
-	replicated(&alice);
-	ctl("stop-provider");
+	lh_replicated(&H2, alice.name);
+	lh_ctl("stop-provider");
 	login(&H2, &alice, step, NULL);
 	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "%s", L.log);
 	ck_assert_msg(strstr(L.log, "host offline") != NULL, "%s", L.log);
-	ctl("start-provider");
+	lh_ctl("start-provider");
 	login(&H2, &alice, step + 1, NULL);
 	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "%s", L.log);
 	login(&H1, &alice, step, NULL);
@@ -534,34 +436,6 @@ ldap_suite(void)
 	return s;
 }
 
-/*
- * Runs this program again under with-slapd (and under valgrind again when
- * make check-valgrind ran it: valgrind does not follow the exec).
- */
-static int
-under_slapd(char *self)
-{
-	static char with[] = KGW_TEST_WITH_SLAPD, vg[] = "valgrind";
-	const char *flags = getenv("KGW_VALGRIND_FLAGS");
-	char *args[32], buf[512], *tok, *save = NULL;
-	size_t n = 0;
-
-	args[n++] = with;
-	if (flags != NULL && flags[0] != '\0' &&
-	    strlen(flags) < sizeof(buf)) {
-		(void)snprintf(buf, sizeof(buf), "%s", flags);
-		args[n++] = vg;
-		for (tok = strtok_r(buf, " ", &save); tok != NULL && n < 29;
-		    tok = strtok_r(NULL, " ", &save))
-			args[n++] = tok;
-	}
-	args[n++] = self;
-	args[n] = NULL;
-	(void)execv(args[0], args);
-	perror(KGW_TEST_WITH_SLAPD);
-	return 99;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -571,7 +445,7 @@ main(int argc, char **argv)
 
 	/* The directories first: this program again, under with-slapd. */
 	if (getenv("KGW_LDAP_URI") == NULL && argc >= 1)
-		return under_slapd(argv[0]);
+		return lh_under_slapd(argv[0]);
 	if (mkdtemp(base) == NULL) {
 		perror("mkdtemp");
 		return 99;

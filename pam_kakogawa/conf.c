@@ -479,6 +479,7 @@ kgw_conf_parse(const struct kgw_log *log, const char *name, const char *text,
 	struct parse_ctx p;
 	bool seen[NKEYS + KGW_DIR_NKEYS] = { false };
 	char why[160];
+	size_t i;
 	int r;
 
 	memset(&p, 0, sizeof(p));
@@ -491,10 +492,13 @@ kgw_conf_parse(const struct kgw_log *log, const char *name, const char *text,
 		return r;
 	if ((r = each_line(&p, text, len, parse_line, seen, c)) != KGW_OK)
 		return r;
-	if (kgw_dir_conf_check(&c->directory, why, sizeof(why)) != KGW_OK) {
-		p.line = 0;
+	p.line = 0;
+	if (kgw_dir_conf_check(&c->directory, why, sizeof(why)) != KGW_OK)
 		return bad(&p, why);
-	}
+	/* The check sees values; a timeout set to its default is a key too. */
+	for (i = 0; i < KGW_DIR_NKEYS && c->directory.nuri == 0; i++)
+		if (seen[NKEYS + i])
+			return bad(&p, "directory_* keys without directory");
 	return KGW_OK;
 }
 
@@ -556,11 +560,12 @@ kgw_conf_format(const struct kgw_conf *c, char *out, size_t outlen)
 	    "");
 	if (n < 0 || (size_t)n >= outlen)
 		return KGW_ERR_INVALID;
-	if ((r = kgw_zone_conf_format(&c->zones, out + n,
+	/* Global keys first: after a [zone] header they would be the zone's. */
+	if ((r = kgw_dir_conf_format(&c->directory, out + n,
 	    outlen - (size_t)n)) != KGW_OK)
 		return r;
 	len = strlen(out);
-	if ((r = kgw_dir_conf_format(&c->directory, out + len,
+	if ((r = kgw_zone_conf_format(&c->zones, out + len,
 	    outlen - len)) != KGW_OK)
 		return r;
 	len = strlen(out);

@@ -187,8 +187,8 @@ kgw_dir_conf_set(struct kgw_dir_conf *d, const char *key, const char *value,
 	if (strcmp(key, "directory_timeout") == 0)
 		return set_number(&d->timeout, value, 100, 60000, why, whylen);
 	if (strcmp(key, "directory_offline") == 0)
-		return set_number(&d->offline, value, 0, KGW_DIR_OFFLINE_MAX,
-		    why, whylen);
+		return set_number(&d->offline, value, 0,
+		    (unsigned long)KGW_DIR_OFFLINE_MAX, why, whylen);
 	return refuse(why, whylen, "unknown key");
 }
 
@@ -271,7 +271,7 @@ kgw_dir_conf_format(const struct kgw_dir_conf *d, char *out, size_t outlen)
 {
 	char uris[KGW_DIR_URIS_MAX * KGW_DIR_URI_MAX] = "", num[16];
 	unsigned i;
-	int r = KGW_OK;
+	int r;
 
 	if (outlen == 0)
 		return KGW_ERR_INVALID;
@@ -282,8 +282,7 @@ kgw_dir_conf_format(const struct kgw_dir_conf *d, char *out, size_t outlen)
 			(void)strncat(uris, " ", sizeof(uris) - strlen(uris) - 1);
 		(void)strncat(uris, d->uri[i], sizeof(uris) - strlen(uris) - 1);
 	}
-	if (r == KGW_OK)
-		r = append(out, outlen, "directory", uris);
+	r = append(out, outlen, "directory", uris);
 	if (r == KGW_OK)
 		r = append(out, outlen, "directory_base", d->base);
 	if (r == KGW_OK)

@@ -167,6 +167,7 @@ ldap_password_change(struct kgw_store *s, const struct kgw_user_rec *seen,
 {
 	struct ldap_store *ls = to_ldap(s);
 	struct kgw_store *t = kgw_ld_trail(ls);
+	static const char pre[] = "(kgwPasswordHash=";
 	char filter[KGW_HASH_MAX * 3 + 32];
 	struct kgw_lmods m;
 	int r, rc = LDAP_OTHER;
@@ -176,9 +177,10 @@ ldap_password_change(struct kgw_store *s, const struct kgw_user_rec *seen,
 	if (seen->pwhash[0] == '\0')
 		(void)snprintf(filter, sizeof(filter), "(!(kgwPasswordHash=*))");
 	else {
-		memcpy(filter, "(kgwPasswordHash=", 17);
+		memcpy(filter, pre, sizeof(pre));	/* with its NUL */
 		if (kgw_ld_escape(seen->pwhash, strlen(seen->pwhash),
-		    filter + 17, sizeof(filter) - 18) != KGW_OK)
+		    filter + sizeof(pre) - 1, sizeof(filter) - sizeof(pre)) !=
+		    KGW_OK)
 			return KGW_ERR_INVALID;
 		(void)strncat(filter, ")", sizeof(filter) - strlen(filter) - 1);
 	}
@@ -358,14 +360,15 @@ ldap_totp_confirm(struct kgw_store *s, const char *name,
     const struct kgw_totp_pending *seen, int64_t step, int64_t drift,
     const char *op)
 {
+	static const char pre[] = "(kgwTotpPending=";
 	char value[KGW_LD_VALUE_MAX], filter[KGW_LD_VALUE_MAX * 3 + 32];
 	char detail[64];
 	struct kgw_lmods m;
 
-	memcpy(filter, "(kgwTotpPending=", 16);
+	memcpy(filter, pre, sizeof(pre));	/* with its NUL */
 	if (kgw_ld_pending_value(seen, value, sizeof(value)) != KGW_OK ||
-	    kgw_ld_escape(value, strlen(value), filter + 16,
-	    sizeof(filter) - 17) != KGW_OK)
+	    kgw_ld_escape(value, strlen(value), filter + sizeof(pre) - 1,
+	    sizeof(filter) - sizeof(pre)) != KGW_OK)
 		return KGW_ERR_INVALID;
 	(void)strncat(filter, ")", sizeof(filter) - strlen(filter) - 1);
 	(void)snprintf(detail, sizeof(detail), "alg=%s digits=%u verified",

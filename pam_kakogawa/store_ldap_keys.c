@@ -40,15 +40,16 @@ out:
 static int
 id_taken(struct ldap_store *ls, const struct kgw_fido2_rec *rec, bool *taken)
 {
+	static const char pre[] = "(kgwFido2CredentialId=";
 	char filter[KGW_FIDO2_ID_MAX * 3 + 32];
 	LDAPMessage *res = NULL;
 	char *attrs[] = { kgw_ld_unconst("1.1"), NULL };
 	struct timeval tv;
 	int rc;
 
-	memcpy(filter, "(kgwFido2CredentialId=", 22);
-	if (kgw_ld_escape(rec->id, rec->id_len, filter + 22,
-	    sizeof(filter) - 23) != KGW_OK)
+	memcpy(filter, pre, sizeof(pre));	/* with its NUL */
+	if (kgw_ld_escape(rec->id, rec->id_len, filter + sizeof(pre) - 1,
+	    sizeof(filter) - sizeof(pre)) != KGW_OK)
 		return KGW_ERR_INVALID;
 	(void)strncat(filter, ")", sizeof(filter) - strlen(filter) - 1);
 	tv.tv_sec = (time_t)(ls->dir.timeout / 1000);

@@ -24,7 +24,7 @@ trap 'exit 130' INT TERM HUP
 now() { date +%s%N; }
 ms() { echo "$(( ($2 - $1) / 1000000 )) ms"; }
 
-tap_plan 47
+tap_plan 50
 
 t0=$(now)
 kgw_slapd_init "$tmp/run" && kgw_slapd_provider_setup
@@ -350,6 +350,38 @@ kgw_slapd_wait_replica "$alice" kgwLockedUntil 42 5
 tap_check "the replica reconnects and gets it" [ $? = 0 ]
 t1=$(now)
 echo "replica caught up $(ms "$t0" "$t1") after the write" | tap_diag
+
+# ---- limits ----------------------------------------------------------------
+
+# More people than the default size limit (500): the helpdesk's paged list
+# (kakogawa-enroll list) gets them all (olcLimits size.prtotal=unlimited);
+# any other search keeps the limit.
+for i in $(seq 1 600); do
+	printf 'dn: uid=p%04d,%s\nobjectClass: account\nobjectClass: kgwStaff\nuid: p%04d\nkgwTotpLastStep: -1\nkgwFailCount: 0\nkgwFailsSince: 0\nkgwLockedUntil: 0\nkgwCreated: 0\n\n' \
+		"$i" "$KGW_LDAP_STAFF" "$i"
+done >"$tmp/many.ldif"
+modify helpdesk "$KGW_LDAP_URI" -a -f "$tmp/many.ldif" || tap_diag <"$tmp/out"
+search helpdesk "$KGW_LDAP_URI" "$KGW_LDAP_STAFF" -s one \
+	-E pr=200/noprompt '(objectClass=kgwStaff)' 1.1
+rc=$?
+n=$(grep -c '^dn:' "$tmp/out")
+[ "$rc" = 0 ] && [ "$n" = 601 ]
+tap_check "the helpdesk's paged search lists all 601 people (got $n, result $rc)" \
+	[ $? = 0 ]
+search helpdesk "$KGW_LDAP_URI" "$KGW_LDAP_STAFF" -s one \
+	'(objectClass=kgwStaff)' 1.1
+rc=$?
+n=$(grep -c '^dn:' "$tmp/out")
+[ "$rc" = 4 ] && [ "$n" = 500 ]
+tap_check "the helpdesk's search without paging stops at 500 (got $n, result $rc)" \
+	[ $? = 0 ]
+search host1 "$KGW_LDAP_URI" "$KGW_LDAP_STAFF" -s one \
+	-E pr=200/noprompt '(objectClass=kgwStaff)' 1.1
+rc=$?
+n=$(grep -c '^dn:' "$tmp/out")
+[ "$rc" = 4 ] && [ "$n" = 500 ]
+tap_check "a host's paged search stops at 500 (got $n, result $rc)" \
+	[ $? = 0 ]
 
 # ---- what the lead asked ---------------------------------------------------
 

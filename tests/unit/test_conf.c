@@ -638,6 +638,353 @@ START_TEST(test_load_relative)
 }
 END_TEST
 
+/*
+ * The directory_* keys (kgw_directory.h). A complete directory over
+ * ldaps; each case below changes one thing in it.
+ */
+#define DIR_LDAPS \
+	"directory = ldaps://ldap1.lgwan.kakogawa.example " \
+	"ldaps://ldap0.lgwan.kakogawa.example:636/\n" \
+	"directory_base = ou=staff,dc=lgwan,dc=kakogawa,dc=example\n" \
+	"directory_bind_dn = cn=ws-0042,ou=hosts,dc=lgwan,dc=kakogawa," \
+	"dc=example\n" \
+	"directory_bind_password_file = /etc/security/kakogawa.ldap\n" \
+	"directory_tls = ldaps\n" \
+	"directory_ca = /etc/ssl/certs/kakogawa-ca.pem\n"
+
+/* The same identity, without URIs and TLS: for the cases that add them. */
+#define DIR_WHO \
+	"directory_base = ou=staff,dc=kakogawa,dc=example\n" \
+	"directory_bind_dn = cn=h1,ou=hosts,dc=kakogawa,dc=example\n" \
+	"directory_bind_password_file = /etc/security/kakogawa.ldap\n"
+
+struct dir_bad_case {
+	const char *text;
+	unsigned line;		/* 0: found by the checks across keys */
+	const char *why;	/* in the message */
+};
+
+#define WITHOUT "directory_* keys without directory"
+#define NEEDS_WHO "needs directory_base, directory_bind_dn and"
+#define LOOPBACK_ONLY "only for a directory on loopback"
+#define SERVER_ONLY "names a server only"
+#define NUMBER "expected a whole number from"
+
+static const struct dir_bad_case dir_bad_cases[] = {
+	/* A directory_* key is an error without a directory. */
+	{ DIR_WHO, 0, WITHOUT },
+	{ "directory_base = dc=kakogawa,dc=example\n", 0, WITHOUT },
+	{ "directory_bind_dn = cn=h1,dc=kakogawa,dc=example\n", 0, WITHOUT },
+	{ "directory_bind_password_file = /etc/p\n", 0, WITHOUT },
+	{ "directory_tls = ldaps\n", 0, WITHOUT },
+	{ "directory_tls = none\n", 0, WITHOUT },
+	{ "directory_ca = /etc/ca.pem\n", 0, WITHOUT },
+	{ "directory_timeout = 500\n", 0, WITHOUT },
+	{ "directory_timeout = 2000\n", 0, WITHOUT },
+	{ "directory_offline = 0\n", 0, WITHOUT },
+	{ "directory_offline = 3600\n", 0, WITHOUT },
+	/* A directory needs its base, identity, password file and TLS. */
+	{ "directory = ldaps://h.example\n"
+	    "directory_bind_dn = cn=h1,dc=x\n"
+	    "directory_bind_password_file = /etc/p\n"
+	    "directory_tls = ldaps\ndirectory_ca = /etc/ca.pem\n", 0,
+	    NEEDS_WHO },
+	{ "directory = ldaps://h.example\n"
+	    "directory_base = dc=x\n"
+	    "directory_bind_password_file = /etc/p\n"
+	    "directory_tls = ldaps\ndirectory_ca = /etc/ca.pem\n", 0,
+	    NEEDS_WHO },
+	{ "directory = ldaps://h.example\n"
+	    "directory_base = dc=x\n"
+	    "directory_bind_dn = cn=h1,dc=x\n"
+	    "directory_tls = ldaps\ndirectory_ca = /etc/ca.pem\n", 0,
+	    NEEDS_WHO },
+	{ "directory = ldaps://h.example\n" DIR_WHO
+	    "directory_ca = /etc/ca.pem\n", 0, "needs directory_tls" },
+	{ "directory = ldap://127.0.0.1\n" DIR_WHO, 0,
+	    "needs directory_tls" },
+	/* TLS needs the CA. */
+	{ "directory = ldaps://h.example\n" DIR_WHO "directory_tls = ldaps\n",
+	    0, "needs directory_ca" },
+	{ "directory = ldap://h.example\n" DIR_WHO
+	    "directory_tls = starttls\n", 0, "needs directory_ca" },
+	/* The scheme is the one directory_tls implies. */
+	{ "directory = ldap://h.example\n" DIR_WHO "directory_tls = ldaps\n"
+	    "directory_ca = /etc/ca.pem\n", 0, "needs ldaps:// URIs" },
+	{ "directory = ldaps://a.example ldap://b.example\n" DIR_WHO
+	    "directory_tls = ldaps\ndirectory_ca = /etc/ca.pem\n", 0,
+	    "needs ldaps:// URIs" },
+	{ "directory = ldapi://\n" DIR_WHO "directory_tls = ldaps\n"
+	    "directory_ca = /etc/ca.pem\n", 0, "needs ldaps:// URIs" },
+	{ "directory = ldaps://h.example\n" DIR_WHO
+	    "directory_tls = starttls\ndirectory_ca = /etc/ca.pem\n", 0,
+	    "needs ldap:// URIs" },
+	{ "directory = ldap://a.example ldaps://b.example\n" DIR_WHO
+	    "directory_tls = starttls\ndirectory_ca = /etc/ca.pem\n", 0,
+	    "needs ldap:// URIs" },
+	/* Plain LDAP only to loopback, by address. */
+	{ "directory = ldap://10.0.0.1\n" DIR_WHO "directory_tls = none\n", 0,
+	    LOOPBACK_ONLY },
+	{ "directory = ldap://ldap.kakogawa.example\n" DIR_WHO
+	    "directory_tls = none\n", 0, LOOPBACK_ONLY },
+	{ "directory = ldap://localhost\n" DIR_WHO "directory_tls = none\n", 0,
+	    LOOPBACK_ONLY },
+	{ "directory = ldap://localhost:3389/\n" DIR_WHO
+	    "directory_tls = none\n", 0, LOOPBACK_ONLY },
+	{ "directory = ldap://127.0.0.1 ldap://10.0.0.1\n" DIR_WHO
+	    "directory_tls = none\n", 0, LOOPBACK_ONLY },
+	{ "directory = ldap://127.0.0.1.evil.example\n" DIR_WHO
+	    "directory_tls = none\n", 0, LOOPBACK_ONLY },
+	{ "directory = ldap://2130706433\n" DIR_WHO "directory_tls = none\n",
+	    0, LOOPBACK_ONLY },
+	{ "directory = ldap://[::2]\n" DIR_WHO "directory_tls = none\n", 0,
+	    LOOPBACK_ONLY },
+	{ "directory = ldap://128.0.0.1\n" DIR_WHO "directory_tls = none\n", 0,
+	    LOOPBACK_ONLY },
+	/* A URI names a server: no DN, attributes, filter or extensions. */
+	{ "directory = ldaps://h.example/dc=kakogawa,dc=example\n", 1,
+	    SERVER_ONLY },
+	{ "directory = ldaps://h.example/?uid\n", 1, SERVER_ONLY },
+	{ "directory = ldaps://h.example/??sub?(uid=*)\n", 1, SERVER_ONLY },
+	{ "directory = ldaps://h.example/????x-ext\n", 1, SERVER_ONLY },
+	{ "directory = ldaps://a.example ldaps://b.example/ou=staff\n", 1,
+	    SERVER_ONLY },
+	{ "directory = ldap:///\n", 1, SERVER_ONLY },
+	{ "directory = http://h.example\n", 1, "must be ldap://" },
+	{ "directory = h.example\n", 1, "must be ldap://" },
+	{ "directory = ldaps://a ldaps://b ldaps://c ldaps://d ldaps://e\n", 1,
+	    "at most 4 URIs" },
+	{ "directory = ldaps://h.example"
+	    "/123456789012345678901234567890123456789012345678901234567890"
+	    "123456789012345678901234567890123456789012345678901234567890"
+	    "123456789012345678901234567890123456789012345678901234567890"
+	    "123456789012345678901234567890123456789012345678901234567890"
+	    "\n", 1, "URI too long" },
+	/* Each key once. */
+	{ "directory = ldaps://a.example\ndirectory = ldaps://b.example\n", 2,
+	    "twice" },
+	{ DIR_LDAPS "directory_base = ou=staff,dc=kakogawa,dc=example\n", 7,
+	    "twice" },
+	{ DIR_LDAPS "directory_bind_dn = cn=h2,dc=kakogawa,dc=example\n", 7,
+	    "twice" },
+	{ DIR_LDAPS "directory_bind_password_file = /etc/p2\n", 7, "twice" },
+	{ DIR_LDAPS "directory_tls = ldaps\n", 7, "twice" },
+	{ DIR_LDAPS "directory_ca = /etc/ca.pem\n", 7, "twice" },
+	{ DIR_LDAPS "directory_timeout = 500\ndirectory_timeout = 500\n", 8,
+	    "twice" },
+	{ DIR_LDAPS "directory_offline = 0\ndirectory_offline = 0\n", 8,
+	    "twice" },
+	/* Values. */
+	{ DIR_LDAPS "directory_timeout = 99\n", 7, NUMBER },
+	{ DIR_LDAPS "directory_timeout = 60001\n", 7, NUMBER },
+	{ DIR_LDAPS "directory_timeout = 0\n", 7, NUMBER },
+	{ DIR_LDAPS "directory_timeout = 2s\n", 7, NUMBER },
+	{ DIR_LDAPS "directory_timeout = -1\n", 7, NUMBER },
+	{ DIR_LDAPS "directory_offline = 604801\n", 7, NUMBER },
+	{ DIR_LDAPS "directory_offline = 1h\n", 7, NUMBER },
+	{ DIR_LDAPS "directory_offline = 4294967296\n", 7, NUMBER },
+	{ "directory_tls = tls\n", 1, "ldaps, starttls or none" },
+	{ "directory_tls = LDAPS\n", 1, "ldaps, starttls or none" },
+	{ "directory_base = staff\n", 1, "not a valid DN" },
+	{ "directory_bind_dn = cn=a,,dc=x\n", 1, "not a valid DN" },
+	{ "directory_bind_password_file = etc/p\n", 1, "absolute" },
+	{ "directory_ca = ca.pem\n", 1, "absolute" },
+	/* The directory keys are global, not a zone's. */
+	{ "[zone lgwan]\nnetworks = 10.0.0.0/8\ndirectory_tls = ldaps\n", 3,
+	    "" },
+};
+
+START_TEST(test_dir_none_by_default)
+{
+	struct kgw_conf c;
+
+	ck_assert_int_eq(parse("store = /x/s.db\n", &c), KGW_OK);
+	ck_assert_uint_eq(c.directory.nuri, 0);
+	ck_assert_str_eq(c.directory.base, "");
+	ck_assert_int_eq(c.directory.tls, KGW_DIR_TLS_UNSET);
+	ck_assert_uint_eq(c.directory.timeout, KGW_DIR_TIMEOUT_DEFAULT);
+	ck_assert_uint_eq(c.directory.offline, KGW_DIR_OFFLINE_DEFAULT);
+	ck_assert_uint_eq(KGW_DIR_TIMEOUT_DEFAULT, 2000);
+	ck_assert_uint_eq(KGW_DIR_OFFLINE_DEFAULT, 3600);
+}
+END_TEST
+
+START_TEST(test_dir_each_key)
+{
+	struct kgw_conf c;
+
+	ck_assert_int_eq(parse(DIR_LDAPS, &c), KGW_OK);
+	ck_assert_str_eq(logbuf, "");
+	ck_assert_uint_eq(c.directory.nuri, 2);
+	ck_assert_str_eq(c.directory.uri[0],
+	    "ldaps://ldap1.lgwan.kakogawa.example");
+	ck_assert_str_eq(c.directory.uri[1],
+	    "ldaps://ldap0.lgwan.kakogawa.example:636/");
+	ck_assert_str_eq(c.directory.uri[2], "");
+	ck_assert_str_eq(c.directory.base,
+	    "ou=staff,dc=lgwan,dc=kakogawa,dc=example");
+	ck_assert_str_eq(c.directory.bind_dn,
+	    "cn=ws-0042,ou=hosts,dc=lgwan,dc=kakogawa,dc=example");
+	ck_assert_str_eq(c.directory.bind_pw_file,
+	    "/etc/security/kakogawa.ldap");
+	ck_assert_int_eq(c.directory.tls, KGW_DIR_TLS_LDAPS);
+	ck_assert_str_eq(c.directory.ca, "/etc/ssl/certs/kakogawa-ca.pem");
+	/* Not given: the defaults. */
+	ck_assert_uint_eq(c.directory.timeout, KGW_DIR_TIMEOUT_DEFAULT);
+	ck_assert_uint_eq(c.directory.offline, KGW_DIR_OFFLINE_DEFAULT);
+
+	ck_assert_int_eq(parse(DIR_LDAPS "directory_timeout = 500\n"
+	    "directory_offline = 0\n", &c), KGW_OK);
+	ck_assert_uint_eq(c.directory.timeout, 500);
+	ck_assert_uint_eq(c.directory.offline, 0);
+
+	/* Tabs and runs of blanks separate URIs too; four is the limit. */
+	ck_assert_int_eq(parse(DIR_WHO "directory = ldap://a.example\t "
+	    "ldap://b.example  ldap://c.example:3389 ldap://d.example/\n"
+	    "directory_tls = starttls\ndirectory_ca = /etc/ca.pem\n", &c),
+	    KGW_OK);
+	ck_assert_uint_eq(c.directory.nuri, 4);
+	ck_assert_str_eq(c.directory.uri[1], "ldap://b.example");
+	ck_assert_str_eq(c.directory.uri[3], "ldap://d.example/");
+	ck_assert_int_eq(c.directory.tls, KGW_DIR_TLS_STARTTLS);
+
+	/* Order does not matter: directory may come last. */
+	ck_assert_int_eq(parse("directory_tls = none\n" DIR_WHO
+	    "directory = ldap://127.0.0.1:3389\n", &c), KGW_OK);
+	ck_assert_int_eq(c.directory.tls, KGW_DIR_TLS_NONE);
+	ck_assert_str_eq(c.directory.ca, "");
+}
+END_TEST
+
+START_TEST(test_dir_ranges)
+{
+	struct kgw_conf c;
+
+	ck_assert_int_eq(parse(DIR_LDAPS "directory_timeout = 100\n", &c),
+	    KGW_OK);
+	ck_assert_uint_eq(c.directory.timeout, 100);
+	ck_assert_int_eq(parse(DIR_LDAPS "directory_timeout = 60000\n", &c),
+	    KGW_OK);
+	ck_assert_uint_eq(c.directory.timeout, 60000);
+	ck_assert_int_eq(parse(DIR_LDAPS "directory_offline = 604800\n", &c),
+	    KGW_OK);
+	ck_assert_uint_eq(c.directory.offline, KGW_DIR_OFFLINE_MAX);
+	ck_assert_uint_eq(KGW_DIR_OFFLINE_MAX, 604800);
+}
+END_TEST
+
+/* Plain LDAP: only with directory_tls = none, and only to loopback. */
+START_TEST(test_dir_plain_loopback)
+{
+	static const char *const ok[] = {
+		"ldap://127.0.0.1", "ldap://127.0.0.1:3389/",
+		"ldap://127.5.5.5:389", "ldap://[::1]:3389",
+		"ldap://[::1]/", "ldapi://", "ldapi:///",
+		"ldapi://%2Frun%2Fslapd%2Fldapi",
+		"ldap://127.0.0.1 ldapi://%2Frun%2Fslapd%2Fldapi",
+	};
+	struct kgw_conf c;
+	char text[1024];
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		(void)snprintf(text, sizeof(text), DIR_WHO "directory = %s\n"
+		    "directory_tls = none\n", ok[i]);
+		ck_assert_msg(parse(text, &c) == KGW_OK, "%s refused: %s",
+		    ok[i], logbuf);
+		ck_assert_msg(kgw_dir_uri_loopback(c.directory.uri[0]),
+		    "%s", ok[i]);
+	}
+	ck_assert(!kgw_dir_uri_loopback("ldap://10.0.0.1"));
+	ck_assert(!kgw_dir_uri_loopback("ldap://localhost"));
+	ck_assert(!kgw_dir_uri_loopback("ldap://128.0.0.1"));
+	ck_assert(!kgw_dir_uri_loopback("ldap://[::2]"));
+	ck_assert(!kgw_dir_uri_loopback("not a uri"));
+}
+END_TEST
+
+START_TEST(test_dir_bad)
+{
+	expect_error(dir_bad_cases[_i].text, dir_bad_cases[_i].line);
+	ck_assert_msg(strstr(logbuf, dir_bad_cases[_i].why) != NULL,
+	    "log \"%s\" does not say \"%s\"", logbuf, dir_bad_cases[_i].why);
+}
+END_TEST
+
+static void
+assert_same_dir(const struct kgw_dir_conf *a, const struct kgw_dir_conf *b)
+{
+	unsigned i;
+
+	ck_assert_uint_eq(a->nuri, b->nuri);
+	for (i = 0; i < KGW_DIR_URIS_MAX; i++)
+		ck_assert_str_eq(a->uri[i], b->uri[i]);
+	ck_assert_str_eq(a->base, b->base);
+	ck_assert_str_eq(a->bind_dn, b->bind_dn);
+	ck_assert_str_eq(a->bind_pw_file, b->bind_pw_file);
+	ck_assert_int_eq(a->tls, b->tls);
+	ck_assert_str_eq(a->ca, b->ca);
+	ck_assert_uint_eq(a->timeout, b->timeout);
+	ck_assert_uint_eq(a->offline, b->offline);
+}
+
+/* Formats a, parses the text into b, and formats b: the same text. */
+static void
+roundtrip(const struct kgw_conf *a, struct kgw_conf *b)
+{
+	static char text[16384], again[16384];
+
+	ck_assert_int_eq(kgw_conf_format(a, text, sizeof(text)), KGW_OK);
+	ck_assert_msg(parse(text, b) == KGW_OK, "%s\n--\n%s", logbuf, text);
+	assert_same(a, b);
+	assert_same_dir(&a->directory, &b->directory);
+	ck_assert_int_eq(kgw_conf_format(b, again, sizeof(again)), KGW_OK);
+	ck_assert_str_eq(text, again);
+}
+
+START_TEST(test_dir_format_roundtrip)
+{
+	static struct kgw_conf a, b;
+	char text[4096];
+
+	ck_assert_int_eq(parse(DIR_LDAPS "directory_timeout = 750\n"
+	    "directory_offline = 0\n", &a), KGW_OK);
+	roundtrip(&a, &b);
+
+	ck_assert_int_eq(parse(DIR_WHO "directory = ldap://a.example\t"
+	    "ldap://b.example ldap://c.example ldap://d.example\n"
+	    "directory_tls = starttls\ndirectory_ca = /etc/ca.pem\n"
+	    "directory_offline = 604800\n", &a), KGW_OK);
+	roundtrip(&a, &b);
+
+	ck_assert_int_eq(parse(DIR_WHO "directory = ldap://[::1]:3389 "
+	    "ldapi://%2Frun%2Fslapd%2Fldapi\ndirectory_tls = none\n", &a),
+	    KGW_OK);
+	roundtrip(&a, &b);
+
+	/* Without a directory nothing is written. */
+	kgw_conf_defaults(&a);
+	ck_assert_int_eq(kgw_conf_format(&a, text, sizeof(text)), KGW_OK);
+	ck_assert_ptr_null(strstr(text, "directory"));
+	roundtrip(&a, &b);
+}
+END_TEST
+
+/* The directory keys are global: they must not land in a [zone] section. */
+START_TEST(test_dir_format_with_zones)
+{
+	static struct kgw_conf a, b;
+
+	ck_assert_int_eq(parse(DIR_LDAPS "host_zone = lgwan\n"
+	    "[zone lgwan]\nnetworks = 10.0.0.0/8\nfactors = password totp\n"
+	    "[zone internet]\nnetworks = 172.16.0.0/12\n"
+	    "factors = password fido2\n", &a), KGW_OK);
+	ck_assert_uint_eq(a.zones.nzones, 2);
+	roundtrip(&a, &b);
+	ck_assert_uint_eq(b.zones.nzones, 2);
+}
+END_TEST
+
 static Suite *
 conf_suite(void)
 {
@@ -668,6 +1015,17 @@ conf_suite(void)
 	tcase_add_test(tc, test_format_roundtrip_custom);
 	tcase_add_test(tc, test_format_too_small);
 	tcase_add_test(tc, test_format_long_path);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("directory");
+	tcase_add_test(tc, test_dir_none_by_default);
+	tcase_add_test(tc, test_dir_each_key);
+	tcase_add_test(tc, test_dir_ranges);
+	tcase_add_test(tc, test_dir_plain_loopback);
+	tcase_add_loop_test(tc, test_dir_bad, 0,
+	    (int)(sizeof(dir_bad_cases) / sizeof(dir_bad_cases[0])));
+	tcase_add_test(tc, test_dir_format_roundtrip);
+	tcase_add_test(tc, test_dir_format_with_zones);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("load");

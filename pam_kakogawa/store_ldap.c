@@ -181,13 +181,9 @@ kgw_ld_accept_filter(const struct kgw_user_rec *seen, int64_t step, int64_t now,
 		return KGW_ERR_INVALID;
 	if (seen->pwhash[0] == '\0')
 		(void)snprintf(pw, sizeof(pw), "(!(kgwPasswordHash=*))");
-	else {
-		memcpy(pw, "(kgwPasswordHash=", 17);
-		if (kgw_ld_escape(seen->pwhash, strlen(seen->pwhash), pw + 17,
-		    sizeof(pw) - 18) != KGW_OK)
-			return KGW_ERR_INVALID;
-		(void)strncat(pw, ")", sizeof(pw) - strlen(pw) - 1);
-	}
+	else if (kgw_ld_term(pw, sizeof(pw), "kgwPasswordHash", seen->pwhash,
+	    strlen(seen->pwhash)) != KGW_OK)
+		return KGW_ERR_INVALID;
 	totp[0] = '\0';
 	if (step >= 0) {
 		n = snprintf(totp, sizeof(totp), "(!(kgwTotpLastStep>=%" PRId64
@@ -380,11 +376,9 @@ key_commit(struct ldap_store *ls, const struct kgw_user_rec *seen,
 	    now, new, sizeof(new)) != KGW_OK ||
 	    kgw_ld_fido2_key_value(key, keyval, sizeof(keyval)) != KGW_OK)
 		return KGW_ERR_INVALID;
-	memcpy(keyterm, "(kgwFido2Key=", 13);
-	if (kgw_ld_escape(keyval, strlen(keyval), keyterm + 13,
-	    sizeof(keyterm) - 14) != KGW_OK)
+	if (kgw_ld_term(keyterm, sizeof(keyterm), "kgwFido2Key", keyval,
+	    strlen(keyval)) != KGW_OK)
 		return KGW_ERR_INVALID;
-	(void)strncat(keyterm, ")", sizeof(keyterm) - strlen(keyterm) - 1);
 	if ((r = kgw_ld_accept_filter(seen, totp_step, now, keyterm, filter,
 	    sizeof(filter))) != KGW_OK)
 		return r;
@@ -526,7 +520,8 @@ static int
 list_search(struct ldap_store *ls, struct list_acc *acc)
 {
 	struct berval cookie = { 0, NULL }, *next = NULL;
-	LDAPControl *page = NULL, *ctrls[2] = { NULL, NULL }, **sctrls = NULL;
+	LDAPControl *page = NULL, *resp, *ctrls[2] = { NULL, NULL };
+	LDAPControl **sctrls = NULL;
 	LDAPMessage *res = NULL;
 	ber_int_t count = 0;
 	int r = KGW_OK, rc, err;
@@ -547,20 +542,23 @@ list_search(struct ldap_store *ls, struct list_acc *acc)
 			r = kgw_ld_fail(ls, "list", rc);
 			break;
 		}
-		if ((r = list_page(ls, res, acc)) != KGW_OK ||
-		    ldap_parse_result(ls->ld, res, &err, NULL, NULL, NULL,
-		    &sctrls, 0) != LDAP_SUCCESS)
+		if ((r = list_page(ls, res, acc)) != KGW_OK)
 			break;
-		page = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, sctrls,
-		    NULL);
-		if (page != NULL && ldap_parse_pageresponse_control(ls->ld,
-		    page, &count, &cookie) != LDAP_SUCCESS)
+		if (ldap_parse_result(ls->ld, res, &err, NULL, NULL, NULL,
+		    &sctrls, 0) != LDAP_SUCCESS || err != LDAP_SUCCESS) {
 			r = KGW_ERR_STORE;
+			break;
+		}
+		resp = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, sctrls,
+		    NULL);
+		if (resp != NULL && ldap_parse_pageresponse_control(ls->ld,
+		    resp, &count, &cookie) != LDAP_SUCCESS)
+			r = KGW_ERR_STORE;
+		next = resp != NULL ? &cookie : NULL;
 		ldap_controls_free(sctrls);
 		sctrls = NULL;
 		ldap_msgfree(res);
 		res = NULL;
-		next = page != NULL ? &cookie : NULL;
 	} while (r == KGW_OK && next != NULL && cookie.bv_len > 0);
 	ldap_msgfree(res);
 	ber_memfree(cookie.bv_val);
@@ -585,7 +583,8 @@ ldap_list(struct kgw_store *s,
 
 	if ((r = kgw_ld_connect(ls)) == KGW_OK &&
 	    (r = list_search(ls, &acc)) == KGW_OK) {
-		qsort(acc.recs, acc.n, sizeof(*acc.recs), by_name);
+		if (acc.n > 0)
+			qsort(acc.recs, acc.n, sizeof(*acc.recs), by_name);
 		for (i = 0; i < acc.n && r == 0; i++)
 			r = cb(arg, &acc.recs[i]);
 	}

@@ -105,6 +105,9 @@ int kgw_ld_entry_fido2(const struct ldap_store *ls, LDAPMessage *entry,
     const char *user, struct kgw_fido2_rec *recs, size_t max, size_t *n);
 /* Filter-escapes len bytes (RFC 4515: every byte as \xx) into out. */
 int kgw_ld_escape(const void *p, size_t len, char *out, size_t outlen);
+/* The filter term "(attr=v)", v escaped. */
+int kgw_ld_term(char *out, size_t outlen, const char *attr, const void *v,
+    size_t len);
 
 /* The value layouts of kgwFido2Key, kgwFido2Counter, kgwRecoveryCode. */
 int kgw_ld_fido2_key_value(const struct kgw_fido2_rec *rec, char *out,

@@ -16,8 +16,10 @@
 #include "kgw_str.h"
 #include "store_ldap.h"
 
-int
-kgw_ld_fail(const struct ldap_store *ls, const char *what, int rc)
+/* Maps rc, logging it against the server at uri. */
+static int
+fail_at(const struct ldap_store *ls, const char *what, const char *uri,
+    int rc)
 {
 	switch (rc) {
 	case LDAP_SERVER_DOWN:
@@ -26,7 +28,7 @@ kgw_ld_fail(const struct ldap_store *ls, const char *what, int rc)
 	case LDAP_UNAVAILABLE:
 	case LDAP_BUSY:
 		kgw_log_err(ls->base.log, "directory unreachable: op=%s "
-		    "uri=%s error=\"%s\"", what, ls->uri, ldap_err2string(rc));
+		    "uri=%s error=\"%s\"", what, uri, ldap_err2string(rc));
 		return KGW_ERR_OFFLINE;
 	case LDAP_NO_SUCH_OBJECT:
 		return KGW_ERR_NOT_FOUND;
@@ -35,9 +37,15 @@ kgw_ld_fail(const struct ldap_store *ls, const char *what, int rc)
 		return KGW_ERR_EXISTS;
 	default:
 		kgw_log_err(ls->base.log, "directory refused: op=%s uri=%s "
-		    "error=\"%s\" (%d)", what, ls->uri, ldap_err2string(rc), rc);
+		    "error=\"%s\" (%d)", what, uri, ldap_err2string(rc), rc);
 		return KGW_ERR_STORE;
 	}
+}
+
+int
+kgw_ld_fail(const struct ldap_store *ls, const char *what, int rc)
+{
+	return fail_at(ls, what, ls->wr != NULL ? ls->wr_uri : ls->uri, rc);
 }
 
 static struct timeval
@@ -93,7 +101,6 @@ open_uri(struct ldap_store *ls, const char *uri, LDAP **out)
 	int rc, r;
 
 	*out = NULL;
-	(void)kgw_strcopy(ls->uri, sizeof(ls->uri), uri);
 	if (ldap_initialize(&ld, uri) != LDAP_SUCCESS || ld == NULL) {
 		kgw_log_err(ls->base.log, "directory URI refused by libldap: "
 		    "uri=%s", uri);
@@ -106,7 +113,7 @@ open_uri(struct ldap_store *ls, const char *uri, LDAP **out)
 	}
 	if (ls->dir.tls == KGW_DIR_TLS_STARTTLS &&
 	    (rc = ldap_start_tls_s(ld, NULL, NULL)) != LDAP_SUCCESS) {
-		r = kgw_ld_fail(ls, "starttls", rc);
+		r = fail_at(ls, "starttls", uri, rc);
 		goto fail;
 	}
 	cred.bv_val = ls->pw;
@@ -114,7 +121,7 @@ open_uri(struct ldap_store *ls, const char *uri, LDAP **out)
 	rc = ldap_sasl_bind_s(ld, ls->dir.bind_dn, LDAP_SASL_SIMPLE, &cred,
 	    NULL, NULL, NULL);
 	if (rc != LDAP_SUCCESS) {
-		r = kgw_ld_fail(ls, "bind", rc);
+		r = fail_at(ls, "bind", uri, rc);
 		goto fail;
 	}
 	*out = ld;
@@ -167,6 +174,7 @@ kgw_ld_connect(struct ldap_store *ls)
 		return r;
 	/* The first that answers; a refused bind is no reason to go on. */
 	for (i = 0; i < ls->dir.nuri; i++) {
+		(void)kgw_strcopy(ls->uri, sizeof(ls->uri), ls->dir.uri[i]);
 		r = open_uri(ls, ls->dir.uri[i], &ls->ld);
 		if (r != KGW_ERR_OFFLINE)
 			break;

@@ -60,6 +60,19 @@ kgw_ld_escape(const void *p, size_t len, char *out, size_t outlen)
 }
 
 int
+kgw_ld_term(char *out, size_t outlen, const char *attr, const void *v,
+    size_t len)
+{
+	int n = snprintf(out, outlen, "(%s=", attr);
+
+	if (n < 0 || (size_t)n + len * 3 + 2 > outlen ||
+	    kgw_ld_escape(v, len, out + n, outlen - (size_t)n - 1) != KGW_OK)
+		return KGW_ERR_INVALID;
+	(void)strncat(out, ")", outlen - strlen(out) - 1);
+	return KGW_OK;
+}
+
+int
 kgw_ld_get_entry(struct ldap_store *ls, bool fresh, const char *name,
     LDAPMessage **res, LDAPMessage **entry)
 {

@@ -157,7 +157,7 @@ kgw_ld_fresh_user(struct ldap_store *ls, const char *name, struct kgw_user_rec *
 
 	if ((r = kgw_ld_get_entry(ls, true, name, &res, &entry)) == KGW_OK)
 		r = kgw_ld_entry_user(ls, entry, rec);
-	if (r == KGW_OK && keys != NULL)
+	if (r == KGW_OK && keys != NULL && nkeys != NULL)
 		r = kgw_ld_entry_fido2(ls, entry, name, keys,
 		    KGW_FIDO2_CREDS_MAX, nkeys);
 	ldap_msgfree(res);

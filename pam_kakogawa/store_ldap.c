@@ -649,12 +649,22 @@ ldap_audit_list(struct kgw_store *s, int64_t from,
 	return kgw_store_audit_list(to_ldap(s)->local, from, cb, arg);
 }
 
+/*
+ * The trail is the store file's: arming it starts a new file's trail
+ * (kgw_store_audit_init), which `init` of a directory host needs too.
+ */
 static int
 ldap_audit_start(struct kgw_store *s)
 {
-	struct kgw_store *t = kgw_ld_trail(to_ldap(s));
+	struct ldap_store *ls = to_ldap(s);
+	bool armed = ls->local->audited;
+	struct kgw_store *t = kgw_ld_trail(ls);
 
-	return t != NULL ? kgw_store_audit_start(t) : KGW_ERR_INTERNAL;
+	if (t == NULL)
+		return KGW_ERR_INTERNAL;
+	if (!armed && ls->local->fresh)
+		return KGW_OK;		/* started just now */
+	return kgw_store_audit_start(t);
 }
 
 static int
@@ -769,6 +779,7 @@ kgw_store_ldap_open(const struct kgw_log *log, const struct kgw_conf *conf,
 		free(ls);
 		return r;
 	}
+	ls->base.fresh = ls->local->fresh;
 	*store = &ls->base;
 	return KGW_OK;
 }

@@ -37,7 +37,7 @@ struct migrate {
 	bool dry_run;
 	char (*names)[KGW_USERNAME_MAX + 1];	/* the source's people */
 	size_t n, cap;
-	size_t written;		/* names[0..written) went to the destination */
+	size_t written;		/* names[0..written) may be in the destination */
 	size_t left;		/* of those, still there after a failure */
 	unsigned long keys, codes, pending;
 };
@@ -186,6 +186,10 @@ write_all(struct migrate *m, const char *detail)
 		explicit_bzero(f, sizeof(*f));
 		if (r != KGW_OK) {
 			enroll_store_error("cannot migrate", name, r);
+			/* Written, perhaps, if not refused as there already
+			 * (someone else's then): for undo to look at. */
+			if (r != KGW_ERR_EXISTS)
+				m->written++;
 			break;
 		}
 	}

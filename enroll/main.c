@@ -165,6 +165,8 @@ enroll_help(FILE *out)
 "  --confirm             totp: read a code for the pending TOTP\n"
 "  --count N             backup-codes: how many, 1 to 20 (default 10)\n"
 "  --ttl DURATION        temp-code: 90s, 30m, 2h ... (default 1h)\n"
+"  --to CONFIG           migrate: the configuration of the store to fill\n"
+"  --dry-run             import, migrate: check everything, change nothing\n"
 "\n"
 "Secrets are never taken from the command line.\n"
 "Exit status: 0 success, 1 failure, 2 command line error; zone-check:\n"

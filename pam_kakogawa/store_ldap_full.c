@@ -276,15 +276,15 @@ entry_add(struct ldap_store *ls, const struct kgw_user_full *f,
 	if ((r = kgw_ld_dn(ls, f->rec.name, dn, sizeof(dn))) != KGW_OK ||
 	    (r = factor_mods(&factors, f, b)) != KGW_OK)
 		goto out;
-	if ((p = kgw_lm_done(&person)) == NULL || (factors.nmod > 0 &&
-	    (q = kgw_lm_done(&factors)) == NULL)) {
+	q = factors.nmod > 0 ? kgw_lm_done(&factors) : NULL;
+	if ((p = kgw_lm_done(&person)) == NULL ||
+	    (factors.nmod > 0 && q == NULL)) {
 		r = KGW_ERR_INTERNAL;
 		goto out;
 	}
 	for (; *p != NULL; p++)
 		list[n++] = *p;
-	for (q = factors.nmod > 0 ? factors.list : NULL; q != NULL &&
-	    *q != NULL; q++)
+	for (; q != NULL && *q != NULL; q++)
 		list[n++] = *q;
 	list[n] = NULL;
 	r = kgw_ld_add(ls, dn, list, rc);

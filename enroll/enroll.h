@@ -194,5 +194,6 @@ void enroll_csv_cell(FILE *f, const char *s, bool last);
 int cmd_zones(struct enroll *e, int argc, char **argv);
 int cmd_zone_check(struct enroll *e, int argc, char **argv);
 int cmd_import(struct enroll *e, int argc, char **argv);
+int cmd_migrate(struct enroll *e, int argc, char **argv);
 
 #endif

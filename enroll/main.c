@@ -43,6 +43,7 @@ static const struct command {
 	{ "expires", cmd_expires },
 	{ "zone-check", cmd_zone_check },
 	{ "import", cmd_import },
+	{ "migrate", cmd_migrate },
 	{ "audit", cmd_audit },
 	{ "check", cmd_check },
 	{ "help", cmd_help },
@@ -110,6 +111,12 @@ enroll_help(FILE *out)
 "  import FILE.csv [--dry-run]\n"
 "                        apply a personnel transfer file (adds, zone\n"
 "                        changes, disables, deletes) in one transaction\n"
+"  migrate --to CONFIG [--dry-run]\n"
+"                        copy every person of this store into the store\n"
+"                        CONFIG names (SQLite or directory, either way),\n"
+"                        secrets sealed as they are (the same key file on\n"
+"                        both sides); all or nothing: refused when anyone\n"
+"                        is already there\n"
 "  audit verify [--archive FILE]\n"
 "                        check the audit trail (or an archive of it):\n"
 "                        every record's MAC, none missing, moved or added\n"
@@ -158,6 +165,8 @@ enroll_help(FILE *out)
 "  --confirm             totp: read a code for the pending TOTP\n"
 "  --count N             backup-codes: how many, 1 to 20 (default 10)\n"
 "  --ttl DURATION        temp-code: 90s, 30m, 2h ... (default 1h)\n"
+"  --to CONFIG           migrate: the configuration of the store to fill\n"
+"  --dry-run             import, migrate: check everything, change nothing\n"
 "\n"
 "Secrets are never taken from the command line.\n"
 "Exit status: 0 success, 1 failure, 2 command line error; zone-check:\n"

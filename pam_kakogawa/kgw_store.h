@@ -349,6 +349,42 @@ int kgw_store_standalone(struct kgw_store *s);
 int kgw_store_batch_begin(struct kgw_store *s);
 int kgw_store_batch_end(struct kgw_store *s, bool commit);
 
+/*
+ * A person whole, for kakogawa-enroll migrate: the record, every key with
+ * its counter and flag, the unused recovery codes (a used one is gone
+ * from the directory, and of no use to anyone), the pending TOTP. The
+ * secrets stay as stored: sealed, or keyed hashes.
+ */
+#define KGW_USER_CODES_MAX (KGW_BACKUP_CODES_MAX + 1)	/* and a temp code */
+#define KGW_MIGRATE_DETAIL_MAX 255
+struct kgw_recovery_code {
+	enum kgw_recovery_kind kind;
+	unsigned char hash[KGW_RECOVERY_HASH_LEN];
+	int64_t expires;		/* a temp code's end; 0 for a backup */
+	int64_t created;		/* 0 where the store keeps none */
+};
+struct kgw_user_full {
+	struct kgw_user_rec rec;
+	struct kgw_fido2_rec keys[KGW_FIDO2_CREDS_MAX];
+	size_t nkeys;
+	struct kgw_recovery_code codes[KGW_USER_CODES_MAX];
+	size_t ncodes;
+	struct kgw_totp_pending pending;
+	bool has_pending;
+};
+/*
+ * user_read fills full with name as stored (KGW_ERR_NOT_FOUND). The
+ * caller wipes it (explicit_bzero) after use. user_write adds the person
+ * whole to a store where they are absent (KGW_ERR_EXISTS otherwise, and
+ * for a credential id another person holds), in one write, with a
+ * "migrate" change record by op whose detail says where from; every
+ * field is kept as given, created and updated included.
+ */
+int kgw_store_user_read(struct kgw_store *s, const char *name,
+    struct kgw_user_full *full);
+int kgw_store_user_write(struct kgw_store *s, const struct kgw_user_full *full,
+    const char *operator_name, const char *detail);
+
 /* Calls cb for every user in name order; a non-zero return stops and is returned. */
 int kgw_store_list(struct kgw_store *s,
     int (*cb)(void *arg, const struct kgw_user_rec *rec), void *arg);

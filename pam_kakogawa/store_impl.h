@@ -100,6 +100,12 @@ struct kgw_store_ops {
 	/* NULL for a store that is no directory. */
 	int (*dir_state)(struct kgw_store *s, int64_t now,
 	    struct kgw_dir_state *st);
+	/* A person whole, for migrate (store_full.c). */
+	int (*user_read)(struct kgw_store *s, const char *name,
+	    struct kgw_user_full *full);
+	int (*user_write)(struct kgw_store *s,
+	    const struct kgw_user_full *full, const char *op,
+	    const char *detail);
 };
 
 /* Every backend's handle starts with this. */

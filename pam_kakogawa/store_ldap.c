@@ -770,6 +770,7 @@ kgw_store_ldap_open(const struct kgw_log *log, const struct kgw_conf *conf,
 	login_ops(&ls->ops);
 	kgw_ld_admin_ops(&ls->ops);
 	kgw_ld_key_ops(&ls->ops);
+	kgw_ld_full_ops(&ls->ops);
 	ls->base.ops = &ls->ops;
 	ls->base.log = log;
 	ls->dir = conf->directory;

@@ -196,5 +196,10 @@ int kgw_ld_change(struct ldap_store *ls, const char *name,
 void kgw_ld_admin_ops(struct kgw_store_ops *ops);
 /* Keys and recovery codes (store_ldap_keys.c). */
 void kgw_ld_key_ops(struct kgw_store_ops *ops);
+/* Whether any person under the base holds rec's credential id. */
+int kgw_ld_id_taken(struct ldap_store *ls, const struct kgw_fido2_rec *rec,
+    bool *taken);
+/* A person whole, for migrate (store_ldap_full.c). */
+void kgw_ld_full_ops(struct kgw_store_ops *ops);
 
 #endif

@@ -37,8 +37,9 @@ out:
 }
 
 /* Whether any entry under the base already holds this credential id. */
-static int
-id_taken(struct ldap_store *ls, const struct kgw_fido2_rec *rec, bool *taken)
+int
+kgw_ld_id_taken(struct ldap_store *ls, const struct kgw_fido2_rec *rec,
+    bool *taken)
 {
 	static const char pre[] = "(kgwFido2CredentialId=";
 	char filter[KGW_FIDO2_ID_MAX * 3 + 32];
@@ -78,7 +79,7 @@ ldap_fido2_add(struct kgw_store *s, const char *name,
 	int r;
 
 	if ((r = read_keys(ls, name, keys, &n)) != KGW_OK ||
-	    (r = id_taken(ls, rec, &taken)) != KGW_OK)
+	    (r = kgw_ld_id_taken(ls, rec, &taken)) != KGW_OK)
 		goto out;
 	for (i = 0; i < n; i++)
 		if (strcmp(keys[i].label, rec->label) == 0)

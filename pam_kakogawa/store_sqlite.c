@@ -596,6 +596,8 @@ static const struct kgw_store_ops sqlite_ops = {
 	.totp_pending_get = kgw_sq_totp_pending_get,
 	.totp_confirm = kgw_sq_totp_confirm,
 	.totp_resync = kgw_sq_totp_resync,
+	.user_read = kgw_sq_user_read,
+	.user_write = kgw_sq_user_write,
 };
 
 int

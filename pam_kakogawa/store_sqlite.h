@@ -184,6 +184,12 @@ int kgw_sq_totp_confirm(struct kgw_store *s, const char *name,
 int kgw_sq_totp_resync(struct kgw_store *s, const struct kgw_user_rec *seen,
     int64_t step, int64_t drift, const char *op);
 
+/* A person whole, for migrate (store_sqlite_full.c). */
+int kgw_sq_user_read(struct kgw_store *s, const char *name,
+    struct kgw_user_full *f);
+int kgw_sq_user_write(struct kgw_store *s, const struct kgw_user_full *f,
+    const char *op, const char *detail);
+
 /* The connection (store_sqlite_conn.c). */
 int kgw_sq_open(struct sqlite_store *ss, unsigned busy_timeout, int flags);
 void kgw_sq_close(struct sqlite_store *ss);

@@ -11,7 +11,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 
 [ -r /usr/share/bash-completion/bash_completion ] ||
 	tap_skip_all "bash-completion is not installed"
-tap_plan 13
+tap_plan 15
 
 # The completion calls the tool by name: the one under test comes first.
 mkdir "$tmp/bin"
@@ -86,5 +86,9 @@ complete_line kakogawa-enroll totp tanaka --sh; expect --show
 desc="durations after temp-code USER --ttl"
 complete_line kakogawa-enroll temp-code tanaka --ttl ""
 expect 30m 1h 2h 8h 24h
+desc="migrate takes no USER"
+complete_line kakogawa-enroll --config "$conf" migrate ""; expect ""
+desc="migrate's options from --help (--dr: --dry-run)"
+complete_line kakogawa-enroll migrate --dr; expect --dry-run
 
 tap_status

@@ -62,12 +62,7 @@ deploy() {
 	if [ "$1" != src ] && [ "$1" != other ]; then
 		cp "$tmp/src.key" "$tmp/$1.key"
 	fi
-	"$enroll" --config "$tmp/$1.conf" init >/dev/null 2>&1 || return
-	# init does not start a directory deployment's trail (yet): its
-	# first change would find no head.
-	if [ "${2:-}" = directory ]; then
-		"$enroll" --config "$tmp/$1.conf" audit start >/dev/null 2>&1
-	fi
+	"$enroll" --config "$tmp/$1.conf" init >/dev/null 2>&1
 }
 # on NAME ARGS...: the tool on that deployment, into $out and $err.
 on() {

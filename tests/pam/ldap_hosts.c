@@ -22,6 +22,10 @@ lh_env(const char *name)
 	return v;
 }
 
+/*
+ * A generous timeout: a TLS handshake under valgrind, on two busy cores,
+ * takes more than a second. A stopped directory refuses at once anyway.
+ */
 void
 lh_configure(struct h_deploy *d, const char *uri, const char *who,
     const char *tls, const char *ca, unsigned offline)
@@ -36,7 +40,7 @@ lh_configure(struct h_deploy *d, const char *uri, const char *who,
 	    "directory_bind_dn = %s\n"
 	    "directory_bind_password_file = %s\n"
 	    "directory_tls = %s\n"
-	    "directory_timeout = 1000\n"
+	    "directory_timeout = 5000\n"
 	    "directory_offline = %u\n"
 	    "%s%s%s",
 	    uri, lh_env("KGW_LDAP_STAFF"), lh_env(dn), lh_env(pw), tls,

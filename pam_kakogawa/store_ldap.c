@@ -773,6 +773,7 @@ kgw_store_ldap_open(const struct kgw_log *log, const struct kgw_conf *conf,
 	kgw_ld_full_ops(&ls->ops);
 	ls->base.ops = &ls->ops;
 	ls->base.log = log;
+	ls->values = ldap_get_values_len;
 	ls->dir = conf->directory;
 	/* The store file: this host's trail (and its offline cache). */
 	if ((r = kgw_store_sqlite_open(log, conf, flags, &ls->local)) !=

@@ -35,6 +35,12 @@ struct ldap_store {
 	size_t pw_len;
 	bool offline;			/* logins from the cache (store_ldap_cache.c) */
 	unsigned local_changes;		/* helpdesk changes made by this handle */
+	/*
+	 * An entry's values of an attribute (ldap_get_values_len; fuzz/
+	 * fuzz_ldap_entry.c gives its own, to parse entries it makes up).
+	 */
+	struct berval **(*values)(LDAP *ld, LDAPMessage *entry,
+	    const char *attr);
 	unsigned batch_start;		/* local_changes at batch_begin */
 };
 

@@ -119,7 +119,7 @@ struct berval **
 kgw_ld_values(const struct ldap_store *ls, LDAPMessage *entry,
     const char *attr)
 {
-	return ldap_get_values_len(ls->ld, entry, attr);
+	return ls->values(ls->ld, entry, attr);
 }
 
 /*
@@ -152,11 +152,15 @@ parse_int(const char *p, size_t len, int64_t min, int64_t max,
 	char buf[24], *end;
 	long long v;
 
-	if (len == 0 || len >= sizeof(buf))
+	if (len == 0 || len >= sizeof(buf) || memchr(p, '\0', len) != NULL)
 		return false;
 	memcpy(buf, p, len);
 	buf[len] = '\0';
+	/* The one way we write it: no sign but '-', no leading zero, no -0. */
 	if (!(buf[0] == '-' || (buf[0] >= '0' && buf[0] <= '9')))
+		return false;
+	if ((buf[0] == '0' && len > 1) || (buf[0] == '-' && (len == 1 ||
+	    buf[1] == '0')))
 		return false;
 	errno = 0;
 	v = strtoll(buf, &end, 10);

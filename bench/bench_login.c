@@ -4,9 +4,18 @@
  * what is measured), pam_oath and pam_google_authenticator, on the same
  * users and secrets. Not a test: see bench/README for how to run it.
  *
- *   bench_login populate DIR USERS
- *   bench_login run DIR kakogawa|oath|ga|permit success|wrong LOGINS WORKERS FIRST
+ *   bench_login populate DIR USERS [LINES]
+ *   bench_login conf DIR [LINES]
+ *   bench_login run DIR kakogawa|oath|ga|permit success|wrong LOGINS WORKERS FIRST [RAW]
  *   bench_login memory DIR kakogawa|oath|ga|permit success|wrong LOGINS
+ *   bench_login connect URI DN PWFILE CA|- ENTRY_DN N
+ *
+ * LINES: a file of configuration lines (the directory_* keys) that go
+ * into DIR/kakogawa.conf before its zone; `conf` rewrites that file with
+ * other ones (the helpdesk enrols, a host logs in; see bench/ldap.sh).
+ * RAW: a file each login's latency is appended to, for percentiles over
+ * runs interleaved with other runs: one line per login, microseconds,
+ * the whole login then its time in libldap by phase (bench.h's LT_*).
  */
 #include <config.h>
 
@@ -30,18 +39,22 @@
 #include "kgw_store.h"
 #include "kgw_totp.h"
 
+#include "bench.h"
+
 #define SECRET_LEN 20
 #define OPERATOR "bench"
 #define BENCH_ZONES "lgwan"	/* the one zone of the benchmark host */
 
-static __attribute__((noreturn)) void
+#define LINES_MAX 2048
+
+void
 die(const char *what)
 {
 	fprintf(stderr, "bench_login: %s\n", what);
 	exit(1);
 }
 
-static unsigned long
+unsigned long
 arg_ulong(const char *s, unsigned long max)
 {
 	unsigned long v;
@@ -110,17 +123,40 @@ write_pam_services(const char *dir)
 	write_file(path, text, 0644);
 }
 
+/* The text of a LINES file (empty without one). */
 static void
-write_conf(const char *dir)
+read_lines(const char *path, char out[LINES_MAX])
 {
-	char path[512], text[2048];
+	FILE *f;
+	size_t n;
+
+	out[0] = '\0';
+	if (path == NULL)
+		return;
+	if ((f = fopen(path, "r")) == NULL)
+		die(path);
+	n = fread(out, 1, LINES_MAX - 1, f);
+	if (ferror(f) || !feof(f))
+		die("LINES: unreadable or too long");
+	(void)fclose(f);
+	out[n] = '\0';
+}
+
+/* extra: configuration lines that must come before any [zone] section. */
+static void
+write_conf(const char *dir, const char *extra)
+{
+	char path[512], text[4096];
+	int n;
 
 	(void)snprintf(path, sizeof(path), "%s/kakogawa.conf", dir);
 	/* Failures must not lock: the wrong path measures counted failures. */
-	(void)snprintf(text, sizeof(text), "store = %s/store.db\n"
+	n = snprintf(text, sizeof(text), "store = %s/store.db\n"
 	    "key = %s/kakogawa.key\nlockout_attempts = 1000\nfail_delay = 0\n"
-	    "host_zone = " BENCH_ZONES "\n[zone " BENCH_ZONES "]\n"
-	    "networks = 127.0.0.0/8\n", dir, dir);
+	    "%s\nhost_zone = " BENCH_ZONES "\n[zone " BENCH_ZONES "]\n"
+	    "networks = 127.0.0.0/8\n", dir, dir, extra);
+	if (n < 0 || (size_t)n >= sizeof(text))
+		die("configuration too long");
 	write_file(path, text, 0644);
 }
 
@@ -156,16 +192,17 @@ add_user(struct kgw_store *s, const struct kgw_key *key, FILE *oath,
 }
 
 static void
-populate(const char *dir, unsigned long users)
+populate(const char *dir, unsigned long users, const char *lines)
 {
 	struct kgw_conf conf;
 	struct kgw_store *s = NULL;
 	struct kgw_key key;
-	char path[512];
+	char path[512], extra[LINES_MAX];
 	FILE *oath;
 	unsigned long i;
 
-	write_conf(dir);
+	read_lines(lines, extra);
+	write_conf(dir, extra);
 	write_pam_services(dir);
 	(void)snprintf(path, sizeof(path), "%s/kakogawa.conf", dir);
 	if (kgw_conf_load(NULL, path, &conf) != 0 ||
@@ -239,7 +276,7 @@ bench_one_login(const char *service, const char *confdir, const char *user,
 	return r;
 }
 
-static double
+double
 now_us(void)
 {
 	struct timespec ts;
@@ -254,6 +291,7 @@ struct run {
 	int success;
 	unsigned long logins, workers, first;
 	double *lat;	/* shared with the workers */
+	double *ldap;	/* LT_N per login: time inside libldap (or NULL) */
 	int *ok;
 };
 
@@ -275,9 +313,13 @@ worker(const struct run *rn, unsigned long w)
 			die("code");
 		if (!rn->success)
 			a.code[0] = a.code[0] == '0' ? '1' : '0';
+		memset(bench_ldap_us, 0, sizeof(bench_ldap_us));
 		t0 = now_us();
 		r = bench_one_login(rn->service, rn->confdir, name, &a);
 		rn->lat[k] = now_us() - t0;
+		if (rn->ldap != NULL)
+			memcpy(rn->ldap + k * LT_N, bench_ldap_us,
+			    sizeof(bench_ldap_us));
 		rn->ok[k] = (r == PAM_SUCCESS) == rn->success;
 	}
 }
@@ -290,6 +332,65 @@ cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+double
+pct_ms(double *lat, size_t n, unsigned p)
+{
+	qsort(lat, n, sizeof(double), cmp_double);
+	return lat[(n * p) / 100] / 1000;
+}
+
+static void
+append_raw(const struct run *rn, const char *path)
+{
+	FILE *f = fopen(path, "a");
+	unsigned long k;
+	int p;
+
+	if (f == NULL)
+		die(path);
+	for (k = 0; k < rn->logins; k++) {
+		fprintf(f, "%.1f", rn->lat[k]);
+		for (p = 0; p < LT_N; p++)
+			fprintf(f, " %.1f", rn->ldap[k * LT_N + p]);
+		fputc('\n', f);
+	}
+	if (fclose(f) != 0)
+		die(path);
+}
+
+/* Medians per login of the time spent in libldap, when there was any. */
+static void
+report_ldap(const struct run *rn)
+{
+	static const char *const name[LT_N] = {
+		"init", "connect+bind", "search", "write", "unbind"
+	};
+	double *v, *all;
+	unsigned long k;
+	int p, any = 0;
+
+	if ((v = calloc(rn->logins, sizeof(double))) == NULL ||
+	    (all = calloc(rn->logins, sizeof(double))) == NULL)
+		die("calloc");
+	for (k = 0; k < rn->logins; k++)
+		for (p = 0; p < LT_N; p++) {
+			all[k] += rn->ldap[k * LT_N + p];
+			any |= rn->ldap[k * LT_N + p] > 0;
+		}
+	if (any) {
+		printf("  in libldap, median per login (ms):");
+		for (p = 0; p < LT_N; p++) {
+			for (k = 0; k < rn->logins; k++)
+				v[k] = rn->ldap[k * LT_N + p];
+			printf(" %s=%.3f", name[p], pct_ms(v, rn->logins, 50));
+		}
+		printf(" all=%.3f (p95 %.3f)\n", pct_ms(all, rn->logins, 50),
+		    pct_ms(all, rn->logins, 95));
+	}
+	free(v);
+	free(all);
+}
+
 static void
 report(const struct run *rn)
 {
@@ -297,11 +398,14 @@ report(const struct run *rn)
 
 	for (k = 0; k < rn->logins; k++)
 		correct += (unsigned long)rn->ok[k];
-	qsort(rn->lat, rn->logins, sizeof(double), cmp_double);
-	printf("%-9s %-7s logins=%lu workers=%lu median_ms=%.3f p99_ms=%.3f "
-	    "correct=%lu/%lu\n", rn->service, rn->success ? "success" : "wrong",
-	    rn->logins, rn->workers, rn->lat[rn->logins / 2] / 1000,
-	    rn->lat[(rn->logins * 99) / 100] / 1000, correct, rn->logins);
+	printf("%-9s %-7s logins=%lu workers=%lu median_ms=%.3f p95_ms=%.3f "
+	    "p99_ms=%.3f correct=%lu/%lu\n", rn->service,
+	    rn->success ? "success" : "wrong", rn->logins, rn->workers,
+	    pct_ms(rn->lat, rn->logins, 50),
+	    pct_ms(rn->lat, rn->logins, 95),
+	    pct_ms(rn->lat, rn->logins, 99), correct, rn->logins);
+	if (rn->ldap != NULL)
+		report_ldap(rn);
 }
 
 static int
@@ -311,8 +415,9 @@ run(int argc, char **argv)
 	unsigned long w;
 	int status, bad = 0;
 
-	if (argc != 8)
-		die("usage: run DIR SERVICE success|wrong LOGINS WORKERS FIRST");
+	if (argc != 8 && argc != 9)
+		die("usage: run DIR SERVICE success|wrong LOGINS WORKERS FIRST "
+		    "[RAW]");
 	memset(&rn, 0, sizeof(rn));
 	(void)snprintf(rn.confdir, sizeof(rn.confdir), "%s/pam.d", argv[2]);
 	rn.service = argv[3];
@@ -326,7 +431,10 @@ run(int argc, char **argv)
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	rn.ok = mmap(NULL, rn.logins * sizeof(int), PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (rn.lat == MAP_FAILED || rn.ok == MAP_FAILED)
+	rn.ldap = mmap(NULL, rn.logins * LT_N * sizeof(double), PROT_READ |
+	    PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (rn.lat == MAP_FAILED || rn.ok == MAP_FAILED ||
+	    rn.ldap == MAP_FAILED)
 		die("mmap");
 	if (kgw_totp_init() != 0)
 		die("liboath");
@@ -342,6 +450,8 @@ run(int argc, char **argv)
 	}
 	while (wait(&status) > 0)
 		bad |= !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+	if (argc == 9)
+		append_raw(&rn, argv[8]);
 	report(&rn);
 	return bad;
 }
@@ -426,16 +536,27 @@ memory(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	if (argc == 4 && strcmp(argv[1], "populate") == 0) {
-		populate(argv[2], arg_ulong(argv[3], 10000000));
+	char extra[LINES_MAX];
+
+	if ((argc == 4 || argc == 5) && strcmp(argv[1], "populate") == 0) {
+		populate(argv[2], arg_ulong(argv[3], 10000000),
+		    argc == 5 ? argv[4] : NULL);
 		return 0;
 	}
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "conf") == 0) {
+		read_lines(argc == 4 ? argv[3] : NULL, extra);
+		write_conf(argv[2], extra);
+		return 0;
+	}
+	if (argc >= 2 && strcmp(argv[1], "connect") == 0)
+		return bench_connect(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "run") == 0)
 		return run(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "memory") == 0)
 		return memory(argc, argv);
-	die("usage: bench_login populate DIR USERS | run DIR SERVICE "
-	    "success|wrong LOGINS WORKERS FIRST | memory DIR SERVICE "
-	    "success|wrong LOGINS");
+	die("usage: bench_login populate DIR USERS [LINES] | conf DIR [LINES] "
+	    "| run DIR SERVICE success|wrong LOGINS WORKERS FIRST [RAW] | "
+	    "memory DIR SERVICE success|wrong LOGINS | connect URI DN PWFILE "
+	    "CA|- ENTRY_DN N");
 	return 1;
 }

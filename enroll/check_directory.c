@@ -78,7 +78,8 @@ check_directory(struct check *c)
 		    "up to the directory yet",
 		    "%lld people changed here while offline are not carried "
 		    "up to the directory yet",
-		    (unsigned long)st.unreconciled), (long long)st.unreconciled);
+		    (unsigned long)st.unreconciled),
+		    (long long)st.unreconciled);
 		check_add(c, CHECK_WARNING, "directory.unreconciled",
 		    CLAUSE_OPERATION, text);
 	}

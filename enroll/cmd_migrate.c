@@ -37,7 +37,7 @@ struct migrate {
 	bool dry_run;
 	char (*names)[KGW_USERNAME_MAX + 1];	/* the source's people */
 	size_t n, cap;
-	size_t written;		/* names[0..written) may be in the destination */
+	size_t written;		/* names[0..written): maybe in the destination */
 	size_t left;		/* of those, still there after a failure */
 	unsigned long keys, codes, pending;
 };
@@ -50,7 +50,8 @@ name_cb(void *arg, const struct kgw_user_rec *rec)
 
 	if (m->n == m->cap) {
 		m->cap = m->cap == 0 ? 64 : m->cap * 2;
-		if ((grown = realloc(m->names, m->cap * sizeof(*grown))) == NULL)
+		grown = realloc(m->names, m->cap * sizeof(*grown));
+		if (grown == NULL)
 			enroll_die("out of memory");
 		m->names = grown;
 	}
@@ -230,8 +231,9 @@ report(const struct migrate *m)
 		json_string(stdout, m->src->config_abs);
 		(void)fputs(",\"to\":", stdout);
 		json_string(stdout, m->dst->config_abs);
-		(void)printf(",\"dry_run\":%s,\"people\":%zu,\"fido2_keys\":%lu,"
-		    "\"recovery_codes\":%lu,\"totp_pending\":%lu}\n",
+		(void)printf(",\"dry_run\":%s,\"people\":%zu,"
+		    "\"fido2_keys\":%lu,\"recovery_codes\":%lu,"
+		    "\"totp_pending\":%lu}\n",
 		    m->dry_run ? "true" : "false", m->n, m->keys, m->codes,
 		    m->pending);
 		return;

@@ -68,8 +68,8 @@ check_uri(const char *uri, char *why, size_t whylen)
 	if (strlen(uri) >= KGW_DIR_URI_MAX)
 		return refuse(why, whylen, "directory URI too long");
 	if (ldap_url_parse(uri, &u) != LDAP_URL_SUCCESS)
-		return refuse(why, whylen, "directory must be ldap://, ldaps:// "
-		    "or ldapi:// URIs");
+		return refuse(why, whylen, "directory must be ldap://, "
+		    "ldaps:// or ldapi:// URIs");
 	ok = (strcmp(u->lud_scheme, "ldapi") == 0 || (u->lud_host != NULL &&
 	    u->lud_host[0] != '\0')) && (u->lud_dn == NULL ||
 	    u->lud_dn[0] == '\0') && u->lud_attrs == NULL &&
@@ -204,8 +204,8 @@ check_schemes(const struct kgw_dir_conf *d, char *why, size_t whylen)
 		bool ldap = strncmp(u, "ldap://", 7) == 0;
 
 		if (d->tls == KGW_DIR_TLS_LDAPS && !ldaps)
-			return refuse(why, whylen, "directory_tls = ldaps needs "
-			    "ldaps:// URIs");
+			return refuse(why, whylen,
+			    "directory_tls = ldaps needs ldaps:// URIs");
 		if (d->tls == KGW_DIR_TLS_STARTTLS && !ldap)
 			return refuse(why, whylen, "directory_tls = starttls "
 			    "needs ldap:// URIs");
@@ -279,7 +279,8 @@ kgw_dir_conf_format(const struct kgw_dir_conf *d, char *out, size_t outlen)
 		return KGW_OK;
 	for (i = 0; i < d->nuri; i++) {
 		if (i > 0)
-			(void)strncat(uris, " ", sizeof(uris) - strlen(uris) - 1);
+			(void)strncat(uris, " ",
+			    sizeof(uris) - strlen(uris) - 1);
 		(void)strncat(uris, d->uri[i], sizeof(uris) - strlen(uris) - 1);
 	}
 	r = append(out, outlen, "directory", uris);

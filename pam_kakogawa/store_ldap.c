@@ -149,8 +149,8 @@ offline_now(struct ldap_store *ls, int r, int64_t now)
 
 /* The record as the provider has it now: why a guarded write failed. */
 int
-kgw_ld_fresh_user(struct ldap_store *ls, const char *name, struct kgw_user_rec *rec,
-    struct kgw_fido2_rec *keys, size_t *nkeys)
+kgw_ld_fresh_user(struct ldap_store *ls, const char *name,
+    struct kgw_user_rec *rec, struct kgw_fido2_rec *keys, size_t *nkeys)
 {
 	LDAPMessage *res = NULL, *entry = NULL;
 	int r;
@@ -281,8 +281,8 @@ kgw_ld_commit_login(struct ldap_store *ls, const struct kgw_user_rec *seen,
 
 	if (t == NULL)
 		return KGW_ERR_INTERNAL;
-	if ((r = kgw_ld_guarded_modify(ls, seen->name, kgw_lm_done(m), filter, &rc,
-	    NULL, NULL)) != KGW_OK)
+	if ((r = kgw_ld_guarded_modify(ls, seen->name, kgw_lm_done(m), filter,
+	    &rc, NULL, NULL)) != KGW_OK)
 		return r;
 	if (rc == LDAP_SUCCESS)
 		return kgw_ld_audit_add(ls, audit);
@@ -388,7 +388,8 @@ key_commit(struct ldap_store *ls, const struct kgw_user_rec *seen,
 	kgw_lm_str(&m, old);
 	kgw_lm_op(&m, LDAP_MOD_ADD, "kgwFido2Counter");
 	kgw_lm_str(&m, new);
-	return kgw_ld_commit_login(ls, seen, &m, filter, totp_step >= 0, now, audit);
+	return kgw_ld_commit_login(ls, seen, &m, filter, totp_step >= 0, now,
+	    audit);
 }
 
 /* A counter that did not grow: the key is flagged, and stays flagged. */
@@ -413,8 +414,8 @@ key_flag(struct ldap_store *ls, const char *name,
 	kgw_lm_str(&m, old);
 	kgw_lm_op(&m, LDAP_MOD_ADD, "kgwFido2Counter");
 	kgw_lm_str(&m, new);
-	if ((r = kgw_ld_guarded_modify(ls, name, kgw_lm_done(&m), NULL, &rc, NULL,
-	    NULL)) != KGW_OK)
+	if ((r = kgw_ld_guarded_modify(ls, name, kgw_lm_done(&m), NULL, &rc,
+	    NULL, NULL)) != KGW_OK)
 		return r;
 	if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_ATTRIBUTE)
 		return kgw_ld_fail(ls, "fido2_flag", rc);
@@ -531,9 +532,9 @@ list_search(struct ldap_store *ls, struct list_acc *acc)
 		    LDAP_SUCCESS)
 			return KGW_ERR_NOMEM;
 		ctrls[0] = page;
-		rc = ldap_search_ext_s(ls->ld, ls->dir.base, LDAP_SCOPE_ONELEVEL,
-		    "(objectClass=kgwStaff)", NULL, 0, ctrls, NULL, NULL, 0,
-		    &res);
+		rc = ldap_search_ext_s(ls->ld, ls->dir.base,
+		    LDAP_SCOPE_ONELEVEL, "(objectClass=kgwStaff)", NULL, 0,
+		    ctrls, NULL, NULL, 0, &res);
 		ldap_control_free(page);
 		ber_memfree(cookie.bv_val);
 		cookie.bv_val = NULL;

@@ -28,13 +28,13 @@ struct ldap_store {
 	struct kgw_store *local;	/* SQLite: the audit trail */
 	struct kgw_dir_conf dir;
 	LDAP *ld;			/* reads: the first URI that answered */
-	LDAP *wr;			/* writes: the provider a referral named */
+	LDAP *wr;			/* writes: where a referral led */
 	char uri[KGW_DIR_URI_MAX];	/* ld's */
 	char wr_uri[KGW_DIR_URI_MAX];	/* wr's */
 	char pw[KGW_DIR_PW_MAX];	/* the bind password, wiped at close */
 	size_t pw_len;
-	bool offline;			/* logins from the cache (store_ldap_cache.c) */
-	unsigned local_changes;		/* helpdesk changes made by this handle */
+	bool offline;			/* logins from the cache */
+	unsigned local_changes;		/* helpdesk changes by this handle */
 	/*
 	 * An entry's values of an attribute (ldap_get_values_len; fuzz/
 	 * fuzz_ldap_entry.c gives its own, to parse entries it makes up).

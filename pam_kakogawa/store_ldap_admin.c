@@ -175,7 +175,8 @@ ldap_password_change(struct kgw_store *s, const struct kgw_user_rec *seen,
 	if (t == NULL)
 		return KGW_ERR_INTERNAL;
 	if (seen->pwhash[0] == '\0')
-		(void)snprintf(filter, sizeof(filter), "(!(kgwPasswordHash=*))");
+		(void)snprintf(filter, sizeof(filter),
+		    "(!(kgwPasswordHash=*))");
 	else {
 		memcpy(filter, pre, sizeof(pre));	/* with its NUL */
 		if (kgw_ld_escape(seen->pwhash, strlen(seen->pwhash),

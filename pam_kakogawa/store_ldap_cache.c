@@ -234,7 +234,8 @@ push_keys(struct ldap_store *ls, const char *name,
 	for (i = 0; i < n && r == KGW_OK; i++)
 		for (j = 0; j < nthere && r == KGW_OK; j++)
 			if (here[i].id_len == there[j].id_len &&
-			    memcmp(here[i].id, there[j].id, here[i].id_len) == 0)
+			    memcmp(here[i].id, there[j].id,
+			    here[i].id_len) == 0)
 				r = raise_key(ls, name, &here[i], &there[j]);
 	explicit_bzero(here, sizeof(here));
 	return r;

@@ -532,7 +532,8 @@ parse_counter(struct berval **vals, struct kgw_fido2_rec *rec)
 			return false;
 		if (id_len != rec->id_len || memcmp(id, rec->id, id_len) != 0)
 			continue;
-		if (found++ > 0 || !num(f[1], 0, UINT32_MAX, &rec->sign_count) ||
+		if (found++ > 0 ||
+		    !num(f[1], 0, UINT32_MAX, &rec->sign_count) ||
 		    !num(f[2], 0, 1, &flagged) ||
 		    !num(f[3], 0, INT64_MAX, &rec->last_used))
 			return false;

@@ -210,7 +210,8 @@ factor_mods(struct kgw_lmods *m, const struct kgw_user_full *f,
 	}
 	for (i = 0; i < f->ncodes; i++)
 		if (kgw_ld_recovery_value(f->codes[i].kind, f->codes[i].hash,
-		    f->codes[i].expires, b->code[i], KGW_LD_VALUE_MAX) != KGW_OK)
+		    f->codes[i].expires, b->code[i], KGW_LD_VALUE_MAX) !=
+		    KGW_OK)
 			return KGW_ERR_INVALID;
 	if (f->has_pending && kgw_ld_pending_value(&f->pending, b->pending,
 	    sizeof(b->pending)) != KGW_OK)
@@ -250,8 +251,8 @@ ids_free(struct ldap_store *ls, const struct kgw_user_full *f)
 		if ((r = kgw_ld_id_taken(ls, &f->keys[i], &taken)) != KGW_OK)
 			return r;
 		if (taken) {
-			kgw_log_err(ls->base.log, "migrate: user=%s key=%s: its "
-			    "credential id is enrolled for someone else",
+			kgw_log_err(ls->base.log, "migrate: user=%s key=%s: "
+			    "its credential id is enrolled for someone else",
 			    f->rec.name, f->keys[i].label);
 			return KGW_ERR_EXISTS;
 		}

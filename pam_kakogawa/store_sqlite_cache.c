@@ -98,7 +98,8 @@ put_keys(struct sqlite_store *ss, const char *name,
 		    (int)k->sealed_len, SQLITE_STATIC))) != KGW_OK ||
 		    (rc = kgw_sq_bind_ok(ss, sqlite3_bind_blob(st, 5, k->aaguid,
 		    (int)sizeof(k->aaguid), SQLITE_STATIC))) != KGW_OK ||
-		    (rc = kgw_sq_bind_int(ss, st, 6, k->sign_count)) != KGW_OK ||
+		    (rc = kgw_sq_bind_int(ss, st, 6, k->sign_count)) !=
+		    KGW_OK ||
 		    (rc = kgw_sq_bind_int(ss, st, 7, k->flagged)) != KGW_OK ||
 		    (rc = kgw_sq_bind_int(ss, st, 8, k->created)) != KGW_OK ||
 		    (rc = kgw_sq_bind_int(ss, st, 9, k->last_used)) != KGW_OK)

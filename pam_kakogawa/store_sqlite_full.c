@@ -193,7 +193,8 @@ key_insert(struct sqlite_store *ss, const char *name,
 		goto fail;
 	if (sqlite3_changes(ss->db) != 1) {
 		kgw_log_err(ss->base.log, "migrate: user=%s key=%s: its "
-		    "credential id is enrolled for someone else", name, k->label);
+		    "credential id is enrolled for someone else", name,
+		    k->label);
 		r = KGW_ERR_EXISTS;
 	}
 fail:

@@ -37,7 +37,7 @@ struct migrate {
 	bool dry_run;
 	char (*names)[KGW_USERNAME_MAX + 1];	/* the source's people */
 	size_t n, cap;
-	size_t written;		/* names[0..written): maybe in the destination */
+	size_t written;		/* names[0..written): maybe written */
 	size_t left;		/* of those, still there after a failure */
 	unsigned long keys, codes, pending;
 };

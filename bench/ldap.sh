@@ -66,7 +66,7 @@ target() {
 	sqlite) echo "$work/sqlite"; return ;;
 	provider) lines host "$KGW_LDAP_URI" HOST1 none ;;
 	provider-ldaps) lines host "$KGW_LDAPS_URI" HOST1 ldaps "$KGW_LDAP_CA" ;;
-	replica) lines host "$KGW_LDAP_REPLICA_URI" HOST1 none ;;
+	replica) lines host "$KGW_LDAP_REPLICA_URI $KGW_LDAP_URI" HOST1 none ;;
 	esac
 	"$bench" conf "$work/dir" "$work/host.lines"
 	echo "$work/dir"

@@ -204,7 +204,7 @@ write_pass(struct migrate *m)
 {
 	char detail[KGW_MIGRATE_DETAIL_MAX + 1];
 	bool batch = m->dst->conf.directory.nuri == 0;
-	int r;
+	int r, e;
 
 	/* A path's first 200 bytes: the record is a pointer, not proof. */
 	(void)snprintf(detail, sizeof(detail), "from=%.200s",
@@ -215,9 +215,13 @@ write_pass(struct migrate *m)
 		return r;
 	}
 	r = write_all(m, detail);
-	if (batch && (r = kgw_store_batch_end(m->dst->store, r == KGW_OK)) !=
-	    KGW_OK)
-		enroll_warn("migrate: cannot commit: %s", kgw_strerror(r));
+	/* The first error stands: a rollback that worked is no success. */
+	if (batch && (e = kgw_store_batch_end(m->dst->store, r == KGW_OK)) !=
+	    KGW_OK) {
+		enroll_warn("migrate: cannot commit: %s", kgw_strerror(e));
+		if (r == KGW_OK)
+			r = e;
+	}
 	if (r != KGW_OK)
 		undo(m);
 	return r;

@@ -16,6 +16,7 @@
 #define KGW_DIR_TIMEOUT_DEFAULT 2000	/* ms: then the host is offline */
 #define KGW_DIR_OFFLINE_DEFAULT 3600	/* s of logins from the cache */
 #define KGW_DIR_OFFLINE_MAX (7U * 24 * 3600)
+#define KGW_DIR_SKEW 300	/* s a contact may be ahead of the clock */
 
 enum kgw_dir_tls {
 	KGW_DIR_TLS_UNSET,	/* no directory_tls: an error with a directory */

@@ -157,11 +157,15 @@ int kgw_store_sqlite_change_note(struct kgw_store *s, const char *user,
  * cache_put writes a person whole as the directory has it (the replay
  * watermark never lowered), with their keys, and notes the contact;
  * cache_drop removes a cached person the directory no longer has.
- * last_contact: when the directory was last reached (0: never). cached:
- * KGW_OK when name was read from the directory here. offline_mark: a
- * login changed name here while offline (fails: failures it counted).
- * dirty_claim takes one such person (KGW_ERR_NOT_FOUND: none), clearing
- * the mark: the caller pushes it up, and marks it again if that fails.
+ * last_contact: when the directory was last read (0: never). cached:
+ * when name was last read from the directory here (KGW_ERR_NOT_FOUND:
+ * never). offline_mark: a login changed name here while offline (fails:
+ * failures it counted); marks count, and a person marked keeps their row
+ * against cache_put until pushed up. dirty_claim takes the next marked
+ * person after `after` in name order ("" first; KGW_ERR_NOT_FOUND: none)
+ * with the failures to push (taken: dirty_return gives them back if the
+ * push fails) and the mark count seen; dirty_done clears the mark if no
+ * login marked it again meanwhile.
  */
 int kgw_store_sqlite_cache_put(struct kgw_store *s,
     const struct kgw_user_rec *r, const struct kgw_fido2_rec *keys, size_t n,
@@ -169,11 +173,16 @@ int kgw_store_sqlite_cache_put(struct kgw_store *s,
 int kgw_store_sqlite_cache_drop(struct kgw_store *s, const char *name);
 int kgw_store_sqlite_contact(struct kgw_store *s, int64_t now);
 int kgw_store_sqlite_last_contact(struct kgw_store *s, int64_t *last);
-int kgw_store_sqlite_cached(struct kgw_store *s, const char *name);
+int kgw_store_sqlite_cached(struct kgw_store *s, const char *name,
+    int64_t *fetched);
 int kgw_store_sqlite_offline_mark(struct kgw_store *s, const char *name,
     unsigned fails);
-int kgw_store_sqlite_dirty_claim(struct kgw_store *s, char *name,
-    size_t namelen, unsigned *fails);
+int kgw_store_sqlite_dirty_claim(struct kgw_store *s, const char *after,
+    char *name, size_t namelen, unsigned *fails, int64_t *gen);
+int kgw_store_sqlite_dirty_done(struct kgw_store *s, const char *name,
+    int64_t gen);
+int kgw_store_sqlite_dirty_return(struct kgw_store *s, const char *name,
+    unsigned fails);
 int kgw_store_sqlite_dirty_count(struct kgw_store *s, int64_t *n);
 
 /* The directory backend (store_ldap.c), over a SQLite store of its own. */

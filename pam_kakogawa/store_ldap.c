@@ -130,12 +130,12 @@ ldap_get_user(struct kgw_store *s, const char *name, struct kgw_user_rec *rec)
 	int r;
 
 	if (ls->offline)
-		return kgw_ld_cache_get(ls, name, rec);
+		return kgw_ld_cache_get(ls, name, now, rec);
 	if ((r = kgw_ld_connect(ls)) == KGW_OK &&
 	    (r = reconcile(ls, now)) == KGW_OK)
 		r = fetch(ls, name, rec, now);
 	if (r == KGW_ERR_OFFLINE && kgw_ld_go_offline(ls, now) == KGW_OK)
-		return kgw_ld_cache_get(ls, name, rec);
+		return kgw_ld_cache_get(ls, name, now, rec);
 	return r;
 }
 
@@ -321,21 +321,29 @@ ldap_totp_accept(struct kgw_store *s, const struct kgw_user_rec *seen,
 	return r;
 }
 
-/* An allowed account phase with no auth of ours: the last login alone. */
+/*
+ * An allowed account phase with no auth of ours (an SSH key): the last
+ * login alone, guarded so that a person disabled or expired meanwhile
+ * (the account phase may have read a replica that lags) is refused.
+ */
 static int
 ldap_account_accept(struct kgw_store *s, const char *name, int64_t now,
     const struct kgw_audit_rec *audit)
 {
 	struct ldap_store *ls = to_ldap(s);
 	const char *from = kgw_store_record_from(audit);
-	struct kgw_store *t = kgw_ld_trail(ls);
+	struct kgw_user_rec cur;
 	struct kgw_lmods m;
+	char filter[160];
 	int r, rc = LDAP_OTHER;
 
-	if (t == NULL)
+	if (kgw_ld_trail(ls) == NULL)
 		return KGW_ERR_INTERNAL;
 	if (ls->offline)
 		return kgw_ld_offline_account_accept(ls, name, now, audit);
+	(void)snprintf(filter, sizeof(filter), "(&(!(kgwDisabled=TRUE))"
+	    "(|(!(kgwExpires=*))(kgwExpires=0)(!(kgwExpires<=%" PRId64 "))))",
+	    now);
 	kgw_lm_init(&m);
 	kgw_lm_op(&m, LDAP_MOD_REPLACE, "kgwLastLogin");
 	kgw_lm_int(&m, now);
@@ -344,8 +352,16 @@ ldap_account_accept(struct kgw_store *s, const char *name, int64_t now,
 		kgw_lm_str(&m, from);
 	kgw_lm_op(&m, LDAP_MOD_REPLACE, "kgwFailsSince");
 	kgw_lm_int(&m, 0);
-	r = kgw_ld_guarded_modify(ls, name, kgw_lm_done(&m), NULL, &rc, NULL,
+	r = kgw_ld_guarded_modify(ls, name, kgw_lm_done(&m), filter, &rc, NULL,
 	    NULL);
+	if (r == KGW_OK && rc == LDAP_ASSERTION_FAILED) {
+		memset(&cur, 0, sizeof(cur));
+		if ((r = kgw_ld_fresh_user(ls, name, &cur, NULL, NULL)) ==
+		    KGW_OK)
+			r = cur.disabled ? KGW_ERR_DISABLED : KGW_ERR_EXPIRED;
+		explicit_bzero(&cur, sizeof(cur));
+		return r;
+	}
 	if (r == KGW_OK && rc != LDAP_SUCCESS)
 		r = kgw_ld_fail(ls, "account_accept", rc);
 	if (offline_now(ls, r, now))
@@ -547,6 +563,7 @@ list_search(struct ldap_store *ls, struct list_acc *acc)
 			break;
 		if (ldap_parse_result(ls->ld, res, &err, NULL, NULL, NULL,
 		    &sctrls, 0) != LDAP_SUCCESS || err != LDAP_SUCCESS) {
+			ldap_controls_free(sctrls);
 			r = KGW_ERR_STORE;
 			break;
 		}

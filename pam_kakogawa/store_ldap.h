@@ -34,6 +34,8 @@ struct ldap_store {
 	char pw[KGW_DIR_PW_MAX];	/* the bind password, wiped at close */
 	size_t pw_len;
 	bool offline;			/* logins from the cache */
+	bool reached;			/* a TCP connection was made */
+	ldap_conncb conncb;		/* sets reached (store_ldap_conn.c) */
 	unsigned local_changes;		/* helpdesk changes by this handle */
 	/*
 	 * An entry's values of an attribute (ldap_get_values_len; fuzz/
@@ -177,7 +179,7 @@ int kgw_ld_recovery_accept(struct kgw_store *s,
  * for reconciliation first. reconcile: pushes up every marked person.
  */
 int kgw_ld_go_offline(struct ldap_store *ls, int64_t now);
-int kgw_ld_cache_get(struct ldap_store *ls, const char *name,
+int kgw_ld_cache_get(struct ldap_store *ls, const char *name, int64_t now,
     struct kgw_user_rec *rec);
 int kgw_ld_offline_totp_accept(struct ldap_store *ls,
     const struct kgw_user_rec *seen, int64_t step, int64_t now,

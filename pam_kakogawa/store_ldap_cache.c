@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "kgw_err.h"
+#include "kgw_str.h"
 #include "store_ldap.h"
 
 int
@@ -35,7 +36,17 @@ kgw_ld_go_offline(struct ldap_store *ls, int64_t now)
 		    "reached from this host: no login");
 		return KGW_ERR_OFFLINE;
 	}
-	/* A clock a little behind the last contact's is no reason to refuse. */
+	/*
+	 * A clock a little behind the last contact's is no reason to refuse;
+	 * a contact far in the future is a clock that jumped: the bound
+	 * would mean nothing.
+	 */
+	if (last > now + KGW_DIR_SKEW) {
+		kgw_log_err(ls->base.log, "directory unreachable, and its last "
+		    "contact (%" PRId64 ") is ahead of this host's clock: no "
+		    "login", last);
+		return KGW_ERR_OFFLINE;
+	}
 	if (now > last && now - last > (int64_t)ls->dir.offline) {
 		kgw_log_err(ls->base.log, "directory unreachable since "
 		    "%" PRId64 " (last contact), beyond directory_offline = %u "
@@ -49,15 +60,28 @@ kgw_ld_go_offline(struct ldap_store *ls, int64_t now)
 	return KGW_OK;
 }
 
-/* A person as the cache holds them: only one read from the directory. */
+/*
+ * A person as the cache holds them: one read from the directory here,
+ * within directory_offline of now. A host that stays in contact for its
+ * other users does not keep serving a row read long ago: what the
+ * helpdesk changed since (a disable, a new secret) would not be in it.
+ */
 int
-kgw_ld_cache_get(struct ldap_store *ls, const char *name,
+kgw_ld_cache_get(struct ldap_store *ls, const char *name, int64_t now,
     struct kgw_user_rec *rec)
 {
+	int64_t fetched = 0;
 	int r;
 
-	if ((r = kgw_store_sqlite_cached(ls->local, name)) != KGW_OK)
+	if ((r = kgw_store_sqlite_cached(ls->local, name, &fetched)) != KGW_OK)
 		return r;
+	if (fetched > now + KGW_DIR_SKEW ||
+	    (now > fetched && now - fetched > (int64_t)ls->dir.offline)) {
+		kgw_log_err(ls->base.log, "directory unreachable, and user=%s "
+		    "was last read from it at %" PRId64 ", beyond "
+		    "directory_offline: no login", name, fetched);
+		return KGW_ERR_OFFLINE;
+	}
 	return kgw_store_get_user(ls->local, name, rec);
 }
 
@@ -70,6 +94,18 @@ mark(struct ldap_store *ls, const char *name, unsigned fails)
 	if (r != KGW_OK)
 		kgw_log_err(ls->base.log, "cannot mark the cache for "
 		    "reconciliation: user=%s", name);
+	return r;
+}
+
+/*
+ * Marked again once the change is in: a reconciliation that claimed the
+ * person between the first mark and the change read the row without it,
+ * and this mark keeps them for the next one.
+ */
+static int
+remark(struct ldap_store *ls, const char *name, int r)
+{
+	(void)mark(ls, name, 0);
 	return r;
 }
 
@@ -87,7 +123,7 @@ kgw_ld_offline_totp_accept(struct ldap_store *ls,
 	if ((r = kgw_store_totp_accept(ls->local, seen, step, now, audit)) ==
 	    KGW_OK)
 		kgw_ld_keep_last(ls);
-	return r;
+	return remark(ls, seen->name, r);
 }
 
 int
@@ -106,7 +142,7 @@ kgw_ld_offline_fido2_accept(struct ldap_store *ls,
 	    now, audit);
 	if (r == KGW_OK)
 		kgw_ld_keep_last(ls);
-	return r;
+	return remark(ls, seen->name, r);
 }
 
 int
@@ -125,7 +161,7 @@ kgw_ld_offline_fail_record(struct ldap_store *ls, const char *name,
 	    count, locked, audit);
 	if (r == KGW_OK)
 		kgw_ld_keep_last(ls);
-	return r;
+	return remark(ls, name, r);
 }
 
 int
@@ -141,7 +177,7 @@ kgw_ld_offline_account_accept(struct ldap_store *ls, const char *name,
 	if ((r = kgw_store_account_accept(ls->local, name, now, audit)) ==
 	    KGW_OK)
 		kgw_ld_keep_last(ls);
-	return r;
+	return remark(ls, name, r);
 }
 
 /* ---- reconciliation ----------------------------------------------------- */
@@ -243,11 +279,12 @@ push_keys(struct ldap_store *ls, const char *name,
 
 /* What logins changed here while offline, carried up for one person. */
 static int
-push_one(struct ldap_store *ls, const char *name, unsigned fails,
+push_one(struct ldap_store *ls, const char *name, unsigned *fails,
     int64_t now)
 {
 	struct kgw_fido2_rec keys[KGW_FIDO2_CREDS_MAX];
 	struct kgw_user_rec here, there;
+	unsigned pushed = *fails;
 	size_t n = 0;
 	int r;
 
@@ -258,8 +295,9 @@ push_one(struct ldap_store *ls, const char *name, unsigned fails,
 		goto out;	/* gone from either: nothing to carry */
 	if (here.totp_last_step > there.totp_last_step)
 		r = raise_to(ls, name, "kgwTotpLastStep", here.totp_last_step);
-	if (r == KGW_OK && fails > 0)
-		r = add_failures(ls, name, fails);
+	if (r == KGW_OK && *fails > 0 &&
+	    (r = add_failures(ls, name, *fails)) == KGW_OK)
+		*fails = 0;		/* up: not to be given back */
 	if (r == KGW_OK && here.locked_until > now &&
 	    here.locked_until > there.locked_until)
 		r = raise_to(ls, name, "kgwLockedUntil", here.locked_until);
@@ -270,7 +308,7 @@ push_one(struct ldap_store *ls, const char *name, unsigned fails,
 	if (r == KGW_OK)
 		kgw_log_info(ls->base.log, "directory: reconciled user=%s "
 		    "step=%" PRId64 " failures=+%u", name, here.totp_last_step,
-		    fails);
+		    pushed);
 out:
 	explicit_bzero(&here, sizeof(here));
 	explicit_bzero(&there, sizeof(there));
@@ -281,25 +319,28 @@ out:
 int
 kgw_ld_reconcile(struct ldap_store *ls, int64_t now)
 {
-	char name[KGW_USERNAME_MAX + 1];
-	unsigned fails = 0, done;
-	int r = KGW_OK;
+	char name[KGW_USERNAME_MAX + 1], after[KGW_USERNAME_MAX + 1] = "";
+	unsigned fails = 0;
+	int64_t gen = 0;
+	int r;
 
-	/* Each claimed person is pushed, or marked again for next time. */
-	for (done = 0; done < 10000; done++) {
-		r = kgw_store_sqlite_dirty_claim(ls->local, name, sizeof(name),
-		    &fails);
+	/* Each marked person once, in name order. */
+	for (;;) {
+		r = kgw_store_sqlite_dirty_claim(ls->local, after, name,
+		    sizeof(name), &fails, &gen);
 		if (r == KGW_ERR_NOT_FOUND)
 			return KGW_OK;
 		if (r != KGW_OK)
 			return r;
-		if ((r = push_one(ls, name, fails, now)) != KGW_OK) {
-			(void)kgw_store_sqlite_offline_mark(ls->local, name,
+		r = push_one(ls, name, &fails, now);
+		if (fails > 0)
+			(void)kgw_store_sqlite_dirty_return(ls->local, name,
 			    fails);
-			return r;
-		}
+		if (r != KGW_OK)
+			return r;	/* still marked: the next contact */
+		(void)kgw_store_sqlite_dirty_done(ls->local, name, gen);
+		(void)kgw_strcopy(after, sizeof(after), name);
 	}
-	return r;
 }
 
 int
@@ -313,10 +354,10 @@ kgw_ld_dir_state(struct kgw_store *s, int64_t now, struct kgw_dir_state *st)
 	r = kgw_ld_connect(ls);
 	st->reachable = r == KGW_OK;
 	if (r == KGW_OK) {
+		/* A bind is no read: the contact stays the last read's. */
 		if ((r = kgw_ld_reconcile(ls, now)) != KGW_OK)
 			kgw_log_err(s->log, "directory: reconciliation stopped "
 			    "(%s)", kgw_strerror(r));
-		(void)kgw_store_sqlite_contact(ls->local, now);
 	} else if (r != KGW_ERR_OFFLINE) {
 		return r;	/* refused (bind, TLS, configuration): said */
 	}

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/time.h>
 
 #include "kgw_err.h"
@@ -25,8 +26,6 @@ fail_at(const struct ldap_store *ls, const char *what, const char *uri,
 	case LDAP_SERVER_DOWN:
 	case LDAP_TIMEOUT:
 	case LDAP_CONNECT_ERROR:
-	case LDAP_UNAVAILABLE:
-	case LDAP_BUSY:
 		kgw_log_err(ls->base.log, "directory unreachable: op=%s "
 		    "uri=%s error=\"%s\"", what, uri, ldap_err2string(rc));
 		return KGW_ERR_OFFLINE;
@@ -84,12 +83,65 @@ set_options(const struct ldap_store *ls, LDAP *ld)
 	    LDAP_OPT_SUCCESS ||
 	    ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, ls->dir.ca) !=
 	    LDAP_OPT_SUCCESS ||
+	    /* The CA file alone: no directory of anchors, no client cert. */
+	    ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTDIR, NULL) !=
+	    LDAP_OPT_SUCCESS ||
+	    ldap_set_option(ld, LDAP_OPT_X_TLS_CERTFILE, NULL) !=
+	    LDAP_OPT_SUCCESS ||
+	    ldap_set_option(ld, LDAP_OPT_X_TLS_KEYFILE, NULL) !=
+	    LDAP_OPT_SUCCESS ||
 	    ldap_set_option(ld, LDAP_OPT_X_TLS_PROTOCOL_MIN, &tls12) !=
 	    LDAP_OPT_SUCCESS ||
 	    ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &newctx) !=
 	    LDAP_OPT_SUCCESS)
 		return KGW_ERR_STORE;
 	return KGW_OK;
+}
+
+/*
+ * libldap calls this once the TCP connection is made, before TLS: a
+ * failure after it is the server's (TLS, certificate, bind), not the
+ * network's, and is no reason to go offline.
+ */
+static int
+reached(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv, struct sockaddr *addr,
+    struct ldap_conncb *ctx)
+{
+	struct ldap_store *ls = ctx->lc_arg;
+
+	(void)ld;
+	(void)sb;
+	(void)srv;
+	(void)addr;
+	ls->reached = true;
+	return 0;
+}
+
+static void
+closed(LDAP *ld, Sockbuf *sb, struct ldap_conncb *ctx)
+{
+	(void)ld;
+	(void)sb;
+	(void)ctx;
+}
+
+/*
+ * Unreachable (a connect that failed or timed out) means offline; a
+ * server that answered and then failed (TLS, its certificate, BUSY,
+ * UNAVAILABLE) is a refusal: no login from the cache for that.
+ */
+static int
+connect_fail(struct ldap_store *ls, const char *what, const char *uri,
+    int rc)
+{
+	if (ls->reached && (rc == LDAP_SERVER_DOWN ||
+	    rc == LDAP_CONNECT_ERROR || rc == LDAP_TIMEOUT)) {
+		kgw_log_err(ls->base.log, "directory refused the connection "
+		    "(TLS, its certificate, or the server): op=%s uri=%s "
+		    "error=\"%s\"", what, uri, ldap_err2string(rc));
+		return KGW_ERR_STORE;
+	}
+	return fail_at(ls, what, uri, rc);
 }
 
 /* Connects to uri and binds; *out is NULL on failure. */
@@ -106,14 +158,21 @@ open_uri(struct ldap_store *ls, const char *uri, LDAP **out)
 		    "uri=%s", uri);
 		return KGW_ERR_CONFIG;
 	}
-	if ((r = set_options(ls, ld)) != KGW_OK) {
+	ls->reached = false;
+	ls->conncb.lc_add = reached;
+	ls->conncb.lc_del = closed;
+	ls->conncb.lc_arg = ls;
+	if ((r = set_options(ls, ld)) != KGW_OK ||
+	    ldap_set_option(ld, LDAP_OPT_CONNECT_CB, &ls->conncb) !=
+	    LDAP_OPT_SUCCESS) {
+		r = KGW_ERR_STORE;
 		kgw_log_err(ls->base.log, "cannot set directory options: "
 		    "uri=%s", uri);
 		goto fail;
 	}
 	if (ls->dir.tls == KGW_DIR_TLS_STARTTLS &&
 	    (rc = ldap_start_tls_s(ld, NULL, NULL)) != LDAP_SUCCESS) {
-		r = fail_at(ls, "starttls", uri, rc);
+		r = connect_fail(ls, "starttls", uri, rc);
 		goto fail;
 	}
 	cred.bv_val = ls->pw;
@@ -121,7 +180,7 @@ open_uri(struct ldap_store *ls, const char *uri, LDAP **out)
 	rc = ldap_sasl_bind_s(ld, ls->dir.bind_dn, LDAP_SASL_SIMPLE, &cred,
 	    NULL, NULL, NULL);
 	if (rc != LDAP_SUCCESS) {
-		r = fail_at(ls, "bind", uri, rc);
+		r = connect_fail(ls, "bind", uri, rc);
 		goto fail;
 	}
 	*out = ld;
@@ -194,9 +253,34 @@ kgw_ld_disconnect(struct ldap_store *ls)
 }
 
 /*
- * A referral is followed only to where a configured URI could point: the
- * scheme directory_tls asks for (so the same CA checks it), plain only on
- * loopback; the server part alone.
+ * Whether u names a server of the directory key: the same scheme, host
+ * and port as one of its URIs. A referral goes nowhere else, so that a
+ * replica (or whoever answers in its place) cannot send a host, and its
+ * bind password, to a server of its choosing.
+ */
+static bool
+configured(const struct ldap_store *ls, const LDAPURLDesc *u)
+{
+	LDAPURLDesc *c = NULL;
+	unsigned i;
+	bool same = false;
+
+	for (i = 0; i < ls->dir.nuri && !same; i++) {
+		if (ldap_url_parse(ls->dir.uri[i], &c) != LDAP_URL_SUCCESS)
+			continue;
+		same = strcmp(c->lud_scheme, u->lud_scheme) == 0 &&
+		    c->lud_host != NULL &&
+		    strcasecmp(c->lud_host, u->lud_host) == 0 &&
+		    c->lud_port == u->lud_port;
+		ldap_free_urldesc(c);
+		c = NULL;
+	}
+	return same;
+}
+
+/*
+ * A referral is followed only to a server the directory key names (the
+ * provider, listed after the replicas), the server part alone.
  */
 static int
 referral_uri(const struct ldap_store *ls, char **refs, char *out,
@@ -215,17 +299,13 @@ referral_uri(const struct ldap_store *ls, char **refs, char *out,
 	    u->lud_port);
 	if (n < 0 || (size_t)n >= outlen)
 		goto out;
-	if ((ls->dir.tls == KGW_DIR_TLS_LDAPS &&
-	    strcmp(u->lud_scheme, "ldaps") == 0) ||
-	    (ls->dir.tls == KGW_DIR_TLS_STARTTLS &&
-	    strcmp(u->lud_scheme, "ldap") == 0) ||
-	    (ls->dir.tls == KGW_DIR_TLS_NONE &&
-	    strcmp(u->lud_scheme, "ldap") == 0 && kgw_dir_uri_loopback(out)))
+	if (configured(ls, u))
 		r = KGW_OK;
 out:
 	if (r != KGW_OK)
-		kgw_log_err(ls->base.log, "directory referral refused: not a "
-		    "URI directory_tls allows");
+		kgw_log_err(ls->base.log, "directory referral refused: it "
+		    "names no server of the directory key (list the provider "
+		    "there, after the replicas)");
 	ldap_free_urldesc(u);
 	return r;
 }

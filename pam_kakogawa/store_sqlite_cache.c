@@ -111,6 +111,9 @@ fail:
 	return rc;
 }
 
+static int query_int(struct sqlite_store *ss, const char *sql,
+    const char *name, int64_t *out);
+
 /* Runs one statement on name with an optional integer ?2. */
 static int
 run(struct sqlite_store *ss, const char *sql, const char *name, int64_t v,
@@ -132,7 +135,7 @@ contact(struct sqlite_store *ss, int64_t now)
 {
 	return run(ss, "INSERT INTO dir_contact (id, last) SELECT 1, ?2"
 	    " WHERE ?1 IS NOT NULL ON CONFLICT (id) DO UPDATE SET"
-	    " last = max(last, ?2)", "-", now, "contact");
+	    " last = ?2", "-", now, "contact");
 }
 
 int
@@ -148,10 +151,27 @@ kgw_store_sqlite_cache_put(struct kgw_store *s, const struct kgw_user_rec *r,
 	struct sqlite_store *ss = to_sqlite(s);
 	int rc;
 
+	int64_t dirty = 0;
+
 	if ((rc = kgw_sq_begin(ss, "cache_put")) != KGW_OK)
 		return rc;
+	/*
+	 * A person changed here offline and not carried up yet keeps the
+	 * row those changes are in (its lock, key counters): the directory's
+	 * copy replaces it once they are up.
+	 */
+	rc = query_int(ss, "SELECT dirty FROM dir_cache WHERE user = ?1",
+	    r->name, &dirty);
+	if (rc == KGW_ERR_NOT_FOUND)
+		rc = KGW_OK;
+	if (rc == KGW_OK && dirty != 0) {
+		if ((rc = contact(ss, now)) == KGW_OK)
+			rc = kgw_sq_db_exec(ss, "COMMIT", "cache_put");
+		kgw_sq_db_rollback(ss);
+		return rc;
+	}
 	/* Recovery codes are the directory's alone: none used offline. */
-	if ((rc = put_user(ss, r)) == KGW_OK &&
+	if (rc == KGW_OK && (rc = put_user(ss, r)) == KGW_OK &&
 	    (rc = put_keys(ss, r->name, keys, n)) == KGW_OK &&
 	    (rc = run(ss, "DELETE FROM backup_codes WHERE user = ?1", r->name,
 	    0, "cache_put")) == KGW_OK &&
@@ -207,12 +227,11 @@ kgw_store_sqlite_last_contact(struct kgw_store *s, int64_t *last)
 }
 
 int
-kgw_store_sqlite_cached(struct kgw_store *s, const char *name)
+kgw_store_sqlite_cached(struct kgw_store *s, const char *name,
+    int64_t *fetched)
 {
-	int64_t v;
-
 	return query_int(to_sqlite(s), "SELECT fetched FROM dir_cache WHERE"
-	    " user = ?1", name, &v);
+	    " user = ?1", name, fetched);
 }
 
 int
@@ -221,14 +240,15 @@ kgw_store_sqlite_offline_mark(struct kgw_store *s, const char *name,
 {
 	struct sqlite_store *ss = to_sqlite(s);
 
-	return run(ss, "UPDATE dir_cache SET dirty = 1, offline_fails ="
-	    " min(offline_fails + ?2, 1000000) WHERE user = ?1", name, fails,
-	    "offline_mark");
+	/* dirty counts the marks: a claim clears only the marks it saw. */
+	return run(ss, "UPDATE dir_cache SET dirty = min(dirty + 1, 1000000000),"
+	    " offline_fails = min(offline_fails + ?2, 1000000) WHERE user = ?1",
+	    name, fails, "offline_mark");
 }
 
 int
-kgw_store_sqlite_dirty_claim(struct kgw_store *s, char *name, size_t namelen,
-    unsigned *fails)
+kgw_store_sqlite_dirty_claim(struct kgw_store *s, const char *after,
+    char *name, size_t namelen, unsigned *fails, int64_t *gen)
 {
 	struct sqlite_store *ss = to_sqlite(s);
 	sqlite3_stmt *st = NULL;
@@ -237,10 +257,12 @@ kgw_store_sqlite_dirty_claim(struct kgw_store *s, char *name, size_t namelen,
 
 	name[0] = '\0';
 	*fails = 0;
+	*gen = 0;
 	if ((r = kgw_sq_begin(ss, "dirty_claim")) != KGW_OK)
 		return r;
-	if ((r = kgw_sq_db_prepare(ss, "SELECT user, offline_fails FROM"
-	    " dir_cache WHERE dirty = 1 LIMIT 1", &st)) != KGW_OK)
+	if ((r = kgw_sq_db_prepare_user(ss, "SELECT user, offline_fails, dirty"
+	    " FROM dir_cache WHERE dirty > 0 AND user > ?1 ORDER BY user"
+	    " LIMIT 1", after, &st)) != KGW_OK)
 		goto fail;
 	if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
 		r = KGW_ERR_NOT_FOUND;
@@ -248,7 +270,8 @@ kgw_store_sqlite_dirty_claim(struct kgw_store *s, char *name, size_t namelen,
 	}
 	if (rc != SQLITE_ROW || sqlite3_column_type(st, 0) != SQLITE_TEXT ||
 	    (size_t)sqlite3_column_bytes(st, 0) >= namelen ||
-	    !kgw_sq_col_int(st, 1, 0, 1000000, &n)) {
+	    !kgw_sq_col_int(st, 1, 0, 1000000, &n) ||
+	    !kgw_sq_col_int(st, 2, 1, INT64_MAX, gen)) {
 		r = KGW_ERR_STORE;
 		goto fail;
 	}
@@ -261,7 +284,8 @@ kgw_store_sqlite_dirty_claim(struct kgw_store *s, char *name, size_t namelen,
 		goto fail;
 	}
 	*fails = (unsigned)n;
-	if ((r = run(ss, "UPDATE dir_cache SET dirty = 0, offline_fails = 0"
+	/* The failures are this claim's: another claimer adds none twice. */
+	if ((r = run(ss, "UPDATE dir_cache SET offline_fails = 0"
 	    " WHERE user = ?1", name, 0, "dirty_claim")) == KGW_OK)
 		r = kgw_sq_db_exec(ss, "COMMIT", "dirty_claim");
 fail:
@@ -273,8 +297,25 @@ fail:
 }
 
 int
+kgw_store_sqlite_dirty_done(struct kgw_store *s, const char *name,
+    int64_t gen)
+{
+	return run(to_sqlite(s), "UPDATE dir_cache SET dirty = 0 WHERE"
+	    " user = ?1 AND dirty = ?2", name, gen, "dirty_done");
+}
+
+int
+kgw_store_sqlite_dirty_return(struct kgw_store *s, const char *name,
+    unsigned fails)
+{
+	return run(to_sqlite(s), "UPDATE dir_cache SET offline_fails ="
+	    " min(offline_fails + ?2, 1000000) WHERE user = ?1", name, fails,
+	    "dirty_return");
+}
+
+int
 kgw_store_sqlite_dirty_count(struct kgw_store *s, int64_t *n)
 {
 	return query_int(to_sqlite(s), "SELECT count(*) FROM dir_cache WHERE"
-	    " dirty = 1 AND ?1 IS NOT NULL", "-", n);
+	    " dirty > 0 AND ?1 IS NOT NULL", "-", n);
 }

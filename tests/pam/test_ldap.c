@@ -84,6 +84,17 @@ unique_user(struct h_user *u, const char *what)
 	h_user_make(u, name);
 }
 
+/* The replica first, the provider after it: where writes are referred. */
+static const char *
+replica_then_provider(void)
+{
+	static char uris[1024];
+
+	(void)snprintf(uris, sizeof(uris), "%s %s",
+	    lh_env("KGW_LDAP_REPLICA_URI"), lh_env("KGW_LDAP_URI"));
+	return uris;
+}
+
 static void
 configure(struct h_deploy *d, const char *uri, const char *who,
     const char *tls, const char *ca)
@@ -102,8 +113,11 @@ setup(void)
 	H1.lockout_attempts = H2.lockout_attempts = 4;
 	configure(&HD, lh_env("KGW_LDAP_URI"), "HELPDESK", "none", NULL);
 	configure(&H1, lh_env("KGW_LDAP_URI"), "HOST1", "none", NULL);
-	/* Host 2 reads from the replica: its writes follow the referral. */
-	configure(&H2, lh_env("KGW_LDAP_REPLICA_URI"), "HOST2", "none", NULL);
+	/*
+	 * Host 2 reads from the replica: its writes follow the referral to
+	 * the provider, which its directory key names after the replica.
+	 */
+	configure(&H2, replica_then_provider(), "HOST2", "none", NULL);
 	offline_secs = 600;
 	unique_user(&alice, "alice");
 	h_enrol(&HD, &alice);
@@ -249,7 +263,7 @@ START_TEST(test_race_two_hosts)
 	/* Every loser's replay counts as a failure: no lockout mid-race. */
 	H1.lockout_attempts = H2.lockout_attempts = 100;
 	configure(&H1, lh_env("KGW_LDAP_URI"), "HOST1", "none", NULL);
-	configure(&H2, lh_env("KGW_LDAP_REPLICA_URI"), "HOST2", "none", NULL);
+	configure(&H2, replica_then_provider(), "HOST2", "none", NULL);
 	lh_replicated(&H2, alice.name);
 	for (round = 0; round < RACE_ROUNDS; round++) {
 		at_step(step + round);
@@ -281,16 +295,16 @@ START_TEST(test_tls)
 	login(&H1, &alice, step + 1, NULL);
 	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "starttls: %s", L.log);
 	/*
-	 * A CA that did not sign the server's certificate: no connection
-	 * (and, offline logins off, no login: with them on, a host whose
-	 * directory cannot be reached goes on from its cache, as for any
-	 * outage).
+	 * A CA that did not sign the server's certificate: no connection,
+	 * and no login from the cache either: the server answered, this is
+	 * no outage (offline logins are on, and the cache is fresh).
 	 */
-	offline_secs = 0;
 	configure(&H1, lh_env("KGW_LDAPS_URI"), "HOST1", "ldaps", H1.key);
 	login(&H1, &alice, step + 2, NULL);
 	ck_assert_int_ne(L.auth_rc, PAM_SUCCESS);
-	ck_assert_msg(strstr(L.log, "directory") != NULL, "%s", L.log);
+	ck_assert_msg(strstr(L.log, "directory refused the connection") !=
+	    NULL, "%s", L.log);
+	ck_assert_msg(strstr(L.log, "host offline") == NULL, "%s", L.log);
 }
 END_TEST
 
@@ -414,6 +428,49 @@ START_TEST(test_provider_down_replica_up)
 }
 END_TEST
 
+/* A referral to a server the directory key does not name: not followed. */
+START_TEST(test_referral_only_to_configured)
+{
+	int64_t step = h_step_with_margin(5);
+
+	lh_replicated(&H2, alice.name);
+	configure(&H2, lh_env("KGW_LDAP_REPLICA_URI"), "HOST2", "none", NULL);
+	login(&H2, &alice, step, NULL);
+	ck_assert_int_ne(L.auth_rc, PAM_SUCCESS);
+	ck_assert_msg(strstr(L.log, "referral refused") != NULL, "%s", L.log);
+	/* The code was not used: with the provider named, it logs in. */
+	configure(&H2, replica_then_provider(), "HOST2", "none", NULL);
+	login(&H2, &alice, step, NULL);
+	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "%s", L.log);
+}
+END_TEST
+
+/*
+ * The cache serves a person only within directory_offline of when they
+ * were read: a host in contact for others does not keep an old row.
+ */
+START_TEST(test_offline_stale_person)
+{
+	struct h_user bob;
+	int64_t step = h_step_with_margin(5);
+
+	unique_user(&bob, "bob");
+	h_enrol(&HD, &bob);
+	login(&H1, &alice, step, NULL);		/* alice read at step */
+	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "%s", L.log);
+	login(&H1, &bob, step + 30, NULL);	/* 15 minutes later */
+	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "%s", L.log);
+	lh_ctl("stop-provider");
+	login(&H1, &bob, step + 31, NULL);
+	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "bob offline: %s", L.log);
+	login(&H1, &alice, step + 31, NULL);
+	lh_ctl("start-provider");
+	ck_assert_int_ne(L.auth_rc, PAM_SUCCESS);
+	ck_assert_msg(strstr(L.log, "beyond directory_offline") != NULL, "%s",
+	    L.log);
+}
+END_TEST
+
 static Suite *
 ldap_suite(void)
 {
@@ -432,6 +489,8 @@ ldap_suite(void)
 	tcase_add_test(tc, test_never_reached);
 	tcase_add_test(tc, test_offline_and_back);
 	tcase_add_test(tc, test_provider_down_replica_up);
+	tcase_add_test(tc, test_referral_only_to_configured);
+	tcase_add_test(tc, test_offline_stale_person);
 	suite_add_tcase(s, tc);
 	return s;
 }

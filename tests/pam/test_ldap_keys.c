@@ -48,17 +48,19 @@ softkey_path(void)
 	return p != NULL && p[0] != '\0' ? p : KGW_TEST_SOFTKEY;
 }
 
+/* uris: the directory key (replica first, then the provider). */
 static void
-host(struct h_deploy *d, const char *uri_var, const char *who)
+host(struct h_deploy *d, const char *uris, const char *who)
 {
 	d->zones = ZONES;
 	d->lockout_attempts = 100;	/* racers' replays are failures */
-	lh_configure(d, lh_env(uri_var), who, "none", NULL, 600);
+	lh_configure(d, uris, who, "none", NULL, 600);
 }
 
 static void
 setup(void)
 {
+	static char uris[1024];
 	char name[64];
 
 	h_deploy_new(&HD);
@@ -66,9 +68,11 @@ setup(void)
 	h_deploy_new(&H2);
 	lh_share_key(&HD, &H1);
 	lh_share_key(&HD, &H2);
-	host(&HD, "KGW_LDAP_URI", "HELPDESK");
-	host(&H1, "KGW_LDAP_URI", "HOST1");
-	host(&H2, "KGW_LDAP_REPLICA_URI", "HOST2");
+	host(&HD, lh_env("KGW_LDAP_URI"), "HELPDESK");
+	host(&H1, lh_env("KGW_LDAP_URI"), "HOST1");
+	(void)snprintf(uris, sizeof(uris), "%s %s",
+	    lh_env("KGW_LDAP_REPLICA_URI"), lh_env("KGW_LDAP_URI"));
+	host(&H2, uris, "HOST2");
 	ck_assert_int_lt(snprintf(keydir, sizeof(keydir), "%.400s/key",
 	    HD.dir), (int)sizeof(keydir));
 	ck_assert_int_eq(mkdir(keydir, 0700), 0);

@@ -23,8 +23,8 @@ lh_env(const char *name)
 }
 
 /*
- * A generous timeout: a TLS handshake under valgrind, on two busy cores,
- * takes more than a second. A stopped directory refuses at once anyway.
+ * A generous timeout: a TLS handshake under valgrind or ASan, on two busy
+ * cores, has taken more than 5 s. A stopped directory refuses at once.
  */
 void
 lh_configure(struct h_deploy *d, const char *uri, const char *who,
@@ -40,7 +40,7 @@ lh_configure(struct h_deploy *d, const char *uri, const char *who,
 	    "directory_bind_dn = %s\n"
 	    "directory_bind_password_file = %s\n"
 	    "directory_tls = %s\n"
-	    "directory_timeout = 5000\n"
+	    "directory_timeout = 20000\n"
 	    "directory_offline = %u\n"
 	    "%s%s%s",
 	    uri, lh_env("KGW_LDAP_STAFF"), lh_env(dn), lh_env(pw), tls,

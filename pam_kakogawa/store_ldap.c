@@ -793,6 +793,7 @@ kgw_store_ldap_open(const struct kgw_log *log, const struct kgw_conf *conf,
 	ls->base.log = log;
 	ls->values = ldap_get_values_len;
 	ls->dir = conf->directory;
+	ls->conf = *conf;
 	/* The store file: this host's trail (and its offline cache). */
 	if ((r = kgw_store_sqlite_open(log, conf, flags, &ls->local)) !=
 	    KGW_OK) {

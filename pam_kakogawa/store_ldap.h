@@ -27,6 +27,7 @@ struct ldap_store {
 	struct kgw_store_ops ops;	/* base.ops: filled by each file */
 	struct kgw_store *local;	/* SQLite: the audit trail */
 	struct kgw_dir_conf dir;
+	struct kgw_conf conf;		/* its lockout policy, for reconciling */
 	LDAP *ld;			/* reads: the first URI that answered */
 	LDAP *wr;			/* writes: where a referral led */
 	char uri[KGW_DIR_URI_MAX];	/* ld's */
@@ -163,6 +164,12 @@ int kgw_ld_commit_login(struct ldap_store *ls,
     bool totp, int64_t now, const struct kgw_audit_rec *audit);
 
 /* Failures (store_ldap_count.c) and recovery codes (store_ldap_recovery.c). */
+/*
+ * Locks name when the directory's count has reached attempts (failures
+ * carried up from offline), unless a lock is there already.
+ */
+int kgw_ld_lock_if_reached(struct ldap_store *ls, const char *name,
+    int64_t now, unsigned attempts, unsigned lock_seconds);
 int kgw_ld_fail_record(struct kgw_store *s, const char *name, int64_t now,
     unsigned attempts, unsigned lock_seconds, unsigned *count, bool *locked,
     const struct kgw_audit_rec *audit);

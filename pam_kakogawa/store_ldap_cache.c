@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "kgw_err.h"
+#include "kgw_role.h"
 #include "kgw_str.h"
 #include "store_ldap.h"
 
@@ -221,6 +222,25 @@ add_failures(struct ldap_store *ls, const char *name, unsigned fails)
 	return rc == LDAP_SUCCESS ? KGW_OK : kgw_ld_fail(ls, "reconcile", rc);
 }
 
+/*
+ * Failures counted on several hosts offline add up: the count reached
+ * may now call for the lock no single host set (the person's role may
+ * ask for fewer attempts than the default).
+ */
+static int
+lock_if_reached(struct ldap_store *ls, const struct kgw_user_rec *here,
+    int64_t now)
+{
+	struct kgw_policy p;
+
+	if (kgw_role_policy(&ls->conf, here->role, &p) != KGW_OK) {
+		p.lockout_attempts = 1;		/* an unknown role: lock */
+		p.lockout_time = ls->conf.lockout_time;
+	}
+	return kgw_ld_lock_if_reached(ls, here->name, now,
+	    p.lockout_attempts, p.lockout_time);
+}
+
 /* A key's counter (and flag) carried up, by delete-old + add-new. */
 static int
 raise_key(struct ldap_store *ls, const char *name,
@@ -296,8 +316,10 @@ push_one(struct ldap_store *ls, const char *name, unsigned *fails,
 	if (here.totp_last_step > there.totp_last_step)
 		r = raise_to(ls, name, "kgwTotpLastStep", here.totp_last_step);
 	if (r == KGW_OK && *fails > 0 &&
-	    (r = add_failures(ls, name, *fails)) == KGW_OK)
+	    (r = add_failures(ls, name, *fails)) == KGW_OK) {
 		*fails = 0;		/* up: not to be given back */
+		r = lock_if_reached(ls, &here, now);
+	}
 	if (r == KGW_OK && here.locked_until > now &&
 	    here.locked_until > there.locked_until)
 		r = raise_to(ls, name, "kgwLockedUntil", here.locked_until);

@@ -246,3 +246,22 @@ kgw_ld_fail_record(struct kgw_store *s, const char *name, int64_t now,
 	*locked = until != 0 && now < until;
 	return fail_audit(ls, audit, *count, *locked, until);
 }
+
+int
+kgw_ld_lock_if_reached(struct ldap_store *ls, const char *name, int64_t now,
+    unsigned attempts, unsigned lock_seconds)
+{
+	struct kgw_user_rec cur;
+	int64_t until = 0, lock_until = KGW_LOCK_FOREVER;
+	int r;
+
+	if (lock_seconds != 0 && now <= INT64_MAX - lock_seconds)
+		lock_until = now + lock_seconds;
+	memset(&cur, 0, sizeof(cur));
+	r = kgw_ld_fresh_user(ls, name, &cur, NULL, NULL);
+	if (r == KGW_OK && cur.locked_until == 0 &&
+	    cur.fail_count >= attempts)
+		r = lock_now(ls, name, lock_until, &until);
+	explicit_bzero(&cur, sizeof(cur));
+	return r;
+}

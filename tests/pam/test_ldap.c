@@ -478,6 +478,38 @@ START_TEST(test_offline_stale_person)
 }
 END_TEST
 
+/* Failures counted offline on two hosts add up, and lock, when back. */
+START_TEST(test_offline_failures_lock)
+{
+	int64_t step = h_step_with_margin(5);
+	char out[OUT_MAX];
+
+	lh_replicated(&H2, alice.name);
+	login(&H1, &alice, step, NULL);
+	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "%s", L.log);
+	login(&H2, &alice, step + 1, NULL);
+	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "%s", L.log);
+	lh_ctl("stop-replica");
+	lh_ctl("stop-provider");
+	login(&H1, &alice, step + 2, "000000");
+	login(&H1, &alice, step + 2, "000001");
+	login(&H2, &alice, step + 2, "000002");
+	login(&H2, &alice, step + 2, "000003");
+	ck_assert_msg(strstr(L.log, "host offline") != NULL, "%s", L.log);
+	lh_ctl("start-provider");
+	lh_ctl("start-replica");
+	/* Each host's self-inspection carries its failures up. */
+	(void)h_cli(&H1, NULL, out, sizeof(out), "check", "--only", "policy",
+	    (char *)NULL);
+	(void)h_cli(&H2, NULL, out, sizeof(out), "check", "--only", "policy",
+	    (char *)NULL);
+	ck_assert_int_eq(h_cli(&HD, NULL, out, sizeof(out), "show",
+	    alice.name, (char *)NULL), 0);
+	ck_assert_msg(strstr(out, "failures: 4") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "locked:   yes") != NULL, "%s", out);
+}
+END_TEST
+
 static Suite *
 ldap_suite(void)
 {
@@ -498,6 +530,7 @@ ldap_suite(void)
 	tcase_add_test(tc, test_provider_down_replica_up);
 	tcase_add_test(tc, test_referral_only_to_configured);
 	tcase_add_test(tc, test_offline_stale_person);
+	tcase_add_test(tc, test_offline_failures_lock);
 	suite_add_tcase(s, tc);
 	return s;
 }

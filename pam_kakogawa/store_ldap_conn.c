@@ -162,7 +162,7 @@ open_uri(struct ldap_store *ls, const char *uri, LDAP **out)
 	ls->conncb.lc_add = reached;
 	ls->conncb.lc_del = closed;
 	ls->conncb.lc_arg = ls;
-	if ((r = set_options(ls, ld)) != KGW_OK ||
+	if (set_options(ls, ld) != KGW_OK ||
 	    ldap_set_option(ld, LDAP_OPT_CONNECT_CB, &ls->conncb) !=
 	    LDAP_OPT_SUCCESS) {
 		r = KGW_ERR_STORE;

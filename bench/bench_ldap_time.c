@@ -45,7 +45,7 @@ stop(int phase, double t0)
 
 /* f: the real name, looked up on the first call (same prototype). */
 #define REAL(name) \
-	static __typeof__(&name) f; \
+	static __typeof__(&(name)) f; \
 	if (f == NULL) { \
 		void *p_ = real(#name); \
 		memcpy(&f, &p_, sizeof(f)); \

@@ -62,7 +62,7 @@ values(LDAP *ld, LDAPMessage *msg, const char *attr)
 	for (i = 0; i < entry.n; i++)
 		if (entry.attr[i] == a) {
 			struct berval **grown = ber_memrealloc(v,
-			    (n + 2) * sizeof(*v));
+			    (n + 2) * sizeof(struct berval *));
 
 			if (grown == NULL)
 				break;

@@ -265,6 +265,18 @@ kgw_ld_guarded_modify(struct ldap_store *ls, const char *name, LDAPMod **mods,
 	return r;
 }
 
+int
+kgw_ld_swap(struct ldap_store *ls, const char *name, const char *attr,
+    const char *old, const char *new, int *rc)
+{
+	struct kgw_lmods m;
+
+	kgw_lm_init(&m);
+	kgw_lm_swap(&m, attr, old, new);
+	return kgw_ld_guarded_modify(ls, name, kgw_lm_done(&m), NULL, rc,
+	    NULL, NULL);
+}
+
 /*
  * The end of every accepted login: the entry's guarded modify, then the
  * decision in this host's trail. The directory's write is the commit: if
@@ -400,10 +412,7 @@ key_commit(struct ldap_store *ls, const struct kgw_user_rec *seen,
 		return r;
 	kgw_lm_init(&m);
 	kgw_ld_accept_mods(&m, seen, totp_step, now, audit);
-	kgw_lm_op(&m, LDAP_MOD_DELETE, "kgwFido2Counter");
-	kgw_lm_str(&m, old);
-	kgw_lm_op(&m, LDAP_MOD_ADD, "kgwFido2Counter");
-	kgw_lm_str(&m, new);
+	kgw_lm_swap(&m, "kgwFido2Counter", old, new);
 	return kgw_ld_commit_login(ls, seen, &m, filter, totp_step >= 0, now,
 	    audit);
 }
@@ -414,7 +423,6 @@ key_flag(struct ldap_store *ls, const char *name,
     const struct kgw_fido2_rec *key, int64_t sign_count)
 {
 	char old[KGW_LD_VALUE_MAX], new[KGW_LD_VALUE_MAX];
-	struct kgw_lmods m;
 	int r, rc = LDAP_OTHER;
 
 	kgw_log_err(ls->base.log, "fido2: possible clone: user=%s key=%s "
@@ -425,13 +433,8 @@ key_flag(struct ldap_store *ls, const char *name,
 	    kgw_ld_fido2_counter_value(key->id, key->id_len, key->sign_count,
 	    true, key->last_used, new, sizeof(new)) != KGW_OK)
 		return KGW_ERR_INVALID;
-	kgw_lm_init(&m);
-	kgw_lm_op(&m, LDAP_MOD_DELETE, "kgwFido2Counter");
-	kgw_lm_str(&m, old);
-	kgw_lm_op(&m, LDAP_MOD_ADD, "kgwFido2Counter");
-	kgw_lm_str(&m, new);
-	if ((r = kgw_ld_guarded_modify(ls, name, kgw_lm_done(&m), NULL, &rc,
-	    NULL, NULL)) != KGW_OK)
+	if ((r = kgw_ld_swap(ls, name, "kgwFido2Counter", old, new, &rc)) !=
+	    KGW_OK)
 		return r;
 	if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_ATTRIBUTE)
 		return kgw_ld_fail(ls, "fido2_flag", rc);

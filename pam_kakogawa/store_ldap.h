@@ -94,6 +94,12 @@ void kgw_lm_val(struct kgw_lmods *m, const void *p, size_t len);
 void kgw_lm_str(struct kgw_lmods *m, const char *s);
 void kgw_lm_int(struct kgw_lmods *m, int64_t v);
 void kgw_lm_bool(struct kgw_lmods *m, bool v);
+/*
+ * A compare-and-swap of one value: delete old, add new, in the same
+ * modify; the server refuses it (noSuchAttribute) if old is gone.
+ */
+void kgw_lm_swap(struct kgw_lmods *m, const char *attr, const char *old,
+    const char *new);
 /* The NULL-terminated list, or NULL when it overflowed (a bug). */
 LDAPMod **kgw_lm_done(struct kgw_lmods *m);
 
@@ -158,6 +164,9 @@ void kgw_ld_accept_mods(struct kgw_lmods *m, const struct kgw_user_rec *seen,
 int kgw_ld_guarded_modify(struct ldap_store *ls, const char *name,
     LDAPMod **mods, const char *filter, int *rc, LDAPControl ***post,
     LDAPControl *extra);
+/* name's attr swapped from old to new alone; *rc the server's answer. */
+int kgw_ld_swap(struct ldap_store *ls, const char *name, const char *attr,
+    const char *old, const char *new, int *rc);
 /* The guarded modify of a login, then its record in the trail. */
 int kgw_ld_commit_login(struct ldap_store *ls,
     const struct kgw_user_rec *seen, struct kgw_lmods *m, const char *filter,

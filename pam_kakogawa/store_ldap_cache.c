@@ -247,7 +247,6 @@ raise_key(struct ldap_store *ls, const char *name,
     const struct kgw_fido2_rec *here, const struct kgw_fido2_rec *there)
 {
 	char old[KGW_LD_VALUE_MAX], new[KGW_LD_VALUE_MAX];
-	struct kgw_lmods m;
 	int r, rc = LDAP_OTHER;
 
 	if (here->sign_count <= there->sign_count &&
@@ -262,13 +261,8 @@ raise_key(struct ldap_store *ls, const char *name,
 	    here->last_used > there->last_used ? here->last_used :
 	    there->last_used, new, sizeof(new)) != KGW_OK)
 		return KGW_ERR_INVALID;
-	kgw_lm_init(&m);
-	kgw_lm_op(&m, LDAP_MOD_DELETE, "kgwFido2Counter");
-	kgw_lm_str(&m, old);
-	kgw_lm_op(&m, LDAP_MOD_ADD, "kgwFido2Counter");
-	kgw_lm_str(&m, new);
-	if ((r = kgw_ld_guarded_modify(ls, name, kgw_lm_done(&m), NULL, &rc,
-	    NULL, NULL)) != KGW_OK)
+	if ((r = kgw_ld_swap(ls, name, "kgwFido2Counter", old, new, &rc)) !=
+	    KGW_OK)
 		return r;
 	/* A login elsewhere moved it meanwhile: the next round compares. */
 	if (rc == LDAP_NO_SUCH_ATTRIBUTE)

@@ -101,6 +101,16 @@ kgw_lm_bool(struct kgw_lmods *m, bool v)
 	kgw_lm_str(m, v ? "TRUE" : "FALSE");
 }
 
+void
+kgw_lm_swap(struct kgw_lmods *m, const char *attr, const char *old,
+    const char *new)
+{
+	kgw_lm_op(m, LDAP_MOD_DELETE, attr);
+	kgw_lm_str(m, old);
+	kgw_lm_op(m, LDAP_MOD_ADD, attr);
+	kgw_lm_str(m, new);
+}
+
 LDAPMod **
 kgw_lm_done(struct kgw_lmods *m)
 {

@@ -1145,3 +1145,24 @@ h_set_items_module(void)
 	}
 	return path[0] != '\0' ? path : NULL;
 }
+
+void
+h_json_codes(const char *json, const char *key, char codes[][H_CODE_MAX],
+    size_t n)
+{
+	const char *p = strstr(json, key);
+	size_t i, len;
+
+	ck_assert_msg(p != NULL, "no %s in: %s", key, json);
+	p += strlen(key);
+	for (i = 0; i < n; i++) {
+		ck_assert_ptr_nonnull(p = strchr(p, '"'));
+		len = strcspn(++p, "\"");
+		ck_assert(len > 0 && len < H_CODE_MAX);
+		memcpy(codes[i], p, len);
+		codes[i][len] = '\0';
+		h_secret_add(codes[i]);
+		h_secret_publish(codes[i]);
+		p += len + 1;
+	}
+}

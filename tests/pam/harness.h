@@ -204,6 +204,14 @@ void h_secret_add(const char *secret);
 /* A secret made by the test (password, TOTP secret, code, key) for the
  * suite's final scan of every captured output (KGW_TEST_SECRETS). */
 void h_secret_publish(const char *secret);
+
+/*
+ * Pulls the n quoted codes after key in the tool's JSON into codes, each
+ * registered as a secret (h_secret_add, h_secret_publish).
+ */
+#define H_CODE_MAX 32
+void h_json_codes(const char *json, const char *key,
+    char codes[][H_CODE_MAX], size_t n);
 const char *h_leak_find(void);
 /* Everything captured in this process (log lines and prompts). */
 const char *h_transcript(void);

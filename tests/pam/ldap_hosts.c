@@ -129,3 +129,26 @@ lh_under_slapd(char *self)
 	perror(KGW_TEST_WITH_SLAPD);
 	return 99;
 }
+
+int
+lh_main(int argc, char **argv, Suite *(*suite)(void))
+{
+	char base[] = "/tmp/kgw-pamtest.XXXXXX";
+	SRunner *sr;
+	int failed;
+
+	if (getenv("KGW_LDAP_URI") == NULL && argc >= 1)
+		return lh_under_slapd(argv[0]);
+	if (mkdtemp(base) == NULL) {
+		perror("mkdtemp");
+		return 99;
+	}
+	h_set_base(base);
+	sr = srunner_create(suite());
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	if (h_rmtree(base) != 0)
+		(void)fprintf(stderr, "cannot remove %s\n", base);
+	return failed == 0 ? 0 : 1;
+}

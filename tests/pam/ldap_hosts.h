@@ -7,6 +7,8 @@
 #ifndef KGW_TEST_LDAP_HOSTS_H
 #define KGW_TEST_LDAP_HOSTS_H
 
+#include <check.h>
+
 #include "harness.h"
 
 /* A variable with-slapd exports; the test aborts when it is missing. */
@@ -38,5 +40,11 @@ void lh_replicated(const struct h_deploy *d, const char *user);
  * only on failure (99).
  */
 int lh_under_slapd(char *self);
+
+/*
+ * A test program's main: under with-slapd first (lh_under_slapd), then
+ * the suite in a fresh temporary base directory; 0 when all passed.
+ */
+int lh_main(int argc, char **argv, Suite *(*suite)(void));
 
 #endif

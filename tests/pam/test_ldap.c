@@ -538,23 +538,5 @@ ldap_suite(void)
 int
 main(int argc, char **argv)
 {
-	char base[] = "/tmp/kgw-pamtest.XXXXXX";
-	SRunner *sr;
-	int failed;
-
-	/* The directories first: this program again, under with-slapd. */
-	if (getenv("KGW_LDAP_URI") == NULL && argc >= 1)
-		return lh_under_slapd(argv[0]);
-	if (mkdtemp(base) == NULL) {
-		perror("mkdtemp");
-		return 99;
-	}
-	h_set_base(base);
-	sr = srunner_create(ldap_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	if (h_rmtree(base) != 0)
-		(void)fprintf(stderr, "cannot remove %s\n", base);
-	return failed == 0 ? 0 : 1;
+	return lh_main(argc, argv, ldap_suite);
 }

@@ -25,7 +25,7 @@
 #include "ldap_hosts.h"
 #include "softkey.h"
 
-#define CODE_MAX 32
+#define CODE_MAX H_CODE_MAX
 #define OUT_MAX 65536
 #define RACERS 8
 #define RACE_ROUNDS 3
@@ -137,27 +137,6 @@ show(void)
 	return out;
 }
 
-/* The codes of a --json answer, registered as secrets. */
-static void
-json_codes(const char *json, const char *key, char codes[][CODE_MAX],
-    size_t n)
-{
-	const char *p = strstr(json, key);
-	size_t i, len;
-
-	ck_assert_msg(p != NULL, "no %s in: %s", key, json);
-	p += strlen(key);
-	for (i = 0; i < n; i++) {
-		ck_assert_ptr_nonnull(p = strchr(p, '"'));
-		len = strcspn(++p, "\"");
-		ck_assert(len > 0 && len < CODE_MAX);
-		memcpy(codes[i], p, len);
-		codes[i][len] = '\0';
-		h_secret_add(codes[i]);
-		p += len + 1;
-	}
-}
-
 static void
 issue_backup(char codes[][CODE_MAX], size_t n)
 {
@@ -169,7 +148,7 @@ issue_backup(char codes[][CODE_MAX], size_t n)
 	rc = h_cli(&HD, NULL, out, sizeof(out), "--json", "backup-codes",
 	    alice.name, "--count", count, (char *)NULL);
 	ck_assert_msg(rc == 0, "backup-codes: exit %d: %s", rc, out);
-	json_codes(out, "\"codes\":[", codes, n);
+	h_json_codes(out, "\"codes\":[", codes, n);
 	lh_replicated(&H2, alice.name);
 	(void)usleep(200000);	/* the codes too, not only the person */
 }
@@ -257,7 +236,7 @@ START_TEST(test_temp_code_once)
 
 	ck_assert_int_eq(h_cli(&HD, NULL, out, sizeof(out), "--json",
 	    "temp-code", alice.name, "--ttl", "10m", (char *)NULL), 0);
-	json_codes(out, "\"code\":", code, 1);
+	h_json_codes(out, "\"code\":", code, 1);
 	ssh_login(&H1, code[0]);
 	ck_assert_msg(L.auth_rc == PAM_SUCCESS, "host1: %s", L.log);
 	ssh_login(&H1, code[0]);
@@ -285,22 +264,5 @@ keys_suite(void)
 int
 main(int argc, char **argv)
 {
-	char base[] = "/tmp/kgw-pamtest.XXXXXX";
-	SRunner *sr;
-	int failed;
-
-	if (getenv("KGW_LDAP_URI") == NULL && argc >= 1)
-		return lh_under_slapd(argv[0]);
-	if (mkdtemp(base) == NULL) {
-		perror("mkdtemp");
-		return 99;
-	}
-	h_set_base(base);
-	sr = srunner_create(keys_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	if (h_rmtree(base) != 0)
-		(void)fprintf(stderr, "cannot remove %s\n", base);
-	return failed == 0 ? 0 : 1;
+	return lh_main(argc, argv, keys_suite);
 }

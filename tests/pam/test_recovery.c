@@ -31,7 +31,7 @@
 #define ANY (-100)
 #define RACERS 6
 #define RACE_ROUNDS 5
-#define CODE_MAX 32
+#define CODE_MAX H_CODE_MAX
 /* The test zone, taking backup codes (temporary codes by default). */
 #define ZONES_BACKUP H_ZONES "backup_codes = yes\n"
 #define ZONES_NO_RECOVERY H_ZONES "temp_codes = no\n"
@@ -158,28 +158,6 @@ expect(const struct h_login *l, int auth, const char *want)
 		h_expect_line(l, "auth", want);
 }
 
-/* Pulls the n quoted codes after key in the tool's JSON. */
-static void
-json_codes(const char *json, const char *key, char codes[][CODE_MAX],
-    size_t n)
-{
-	const char *p = strstr(json, key);
-	size_t i, len;
-
-	ck_assert_msg(p != NULL, "no %s in: %s", key, json);
-	p += strlen(key);
-	for (i = 0; i < n; i++) {
-		ck_assert_ptr_nonnull(p = strchr(p, '"'));
-		len = strcspn(++p, "\"");
-		ck_assert(len > 0 && len < CODE_MAX);
-		memcpy(codes[i], p, len);
-		codes[i][len] = '\0';
-		h_secret_add(codes[i]);
-		h_secret_publish(codes[i]);
-		p += len + 1;
-	}
-}
-
 static void
 issue_backup(const char *user, char codes[][CODE_MAX], size_t n)
 {
@@ -191,7 +169,7 @@ issue_backup(const char *user, char codes[][CODE_MAX], size_t n)
 	rc = h_cli(&D, NULL, out, sizeof(out), "--json", "backup-codes", user,
 	    "--count", count, (char *)NULL);
 	ck_assert_msg(rc == 0, "backup-codes: exit %d: %s", rc, out);
-	json_codes(out, "\"codes\":[", codes, n);
+	h_json_codes(out, "\"codes\":[", codes, n);
 }
 
 static void
@@ -204,7 +182,7 @@ issue_temp(const char *user, const char *ttl, char code[CODE_MAX])
 	rc = h_cli(&D, NULL, out, sizeof(out), "--json", "temp-code", user,
 	    "--ttl", ttl, (char *)NULL);
 	ck_assert_msg(rc == 0, "temp-code: exit %d: %s", rc, out);
-	json_codes(out, "\"code\":", codes, 1);
+	h_json_codes(out, "\"code\":", codes, 1);
 	(void)snprintf(code, CODE_MAX, "%s", codes[0]);
 }
 
